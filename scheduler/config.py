@@ -73,6 +73,8 @@ def _parse(text: str, source: str, source_path: Path, base_dir: Path) -> Program
         root = _yaml().load(text)
     except YAMLError as exc:
         raise ConfigError([_syntax_problem(source, exc)]) from None
+    except ValueError as exc:  # a value with an explicit tag that does not fit it: !!int abc
+        raise ConfigError([Problem(source, 1, 1, "", f"not valid YAML: {exc}")]) from None
     if root is None:
         hint = "it needs at least the sections program and provider"
         raise ConfigError([Problem(source, 1, 1, "", "the file is empty", hint)])
@@ -142,9 +144,8 @@ def _translate(kind: str, loc: Loc, fallback: str) -> tuple[str, str | None]:
         return "this key is required", example
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         section = section_at(loc) if kind != "dict_type" else None
-        return "expected a section of 'key: value' lines", _listing(
-            list(section.model_fields)
-        ) if section else None
+        keys = list(section.model_fields) if section else []
+        return "expected a section of 'key: value' lines", _listing(keys)
     if kind in ("tuple_type", "list_type"):
         return "expected a list such as [a, b], or lines that start with '- '", None
     if kind in ("bool_type", "bool_parsing"):

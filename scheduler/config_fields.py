@@ -5,6 +5,7 @@ A failed check raises a PydanticCustomError carrying Findings; config.py gives e
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -110,13 +111,9 @@ def _time_zone(value: object) -> str:
 
 
 def _start_date(value: object) -> date:
-    try:
-        return date.fromisoformat(value.strip()) if isinstance(value, str) else _no_date()
-    except ValueError:
-        return _no_date()
-
-
-def _no_date() -> date:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value.strip())
     raise invalid("expected a date such as 2027-01-11 (year-month-day)")
 
 
@@ -138,8 +135,11 @@ def _span(units: tuple[Unit, ...], example: str) -> Callable[[object], Span]:
     return check
 
 
+_length_span = _span((Unit.MINUTES, Unit.HOURS), "30 minutes")
+
+
 def _meeting_length(value: object) -> timedelta:
-    length = _span((Unit.MINUTES, Unit.HOURS), "30 minutes")(value).as_timedelta()
+    length = _length_span(value).as_timedelta()
     if not timedelta(minutes=10) <= length <= timedelta(hours=4):
         raise invalid("expected a length from 10 minutes to 4 hours")
     return length

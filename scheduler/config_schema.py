@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
+from scheduler.cadence import meeting_targets
 from scheduler.config_fields import (
     CalendarSpan,
     Count0,
@@ -296,36 +297,29 @@ class Program(Section):
 
 
 def _late_untils(phases: Sequence[Phase], start: date) -> list[Finding]:
-    """Each `until`, counted from `start`, must end after the meetings of the phases before it."""
+    """Each `until`, counted from `start`, must end after the last meeting of the phases before
+    it (as cadence.py dates them), and after the `until` of the phase just before it."""
     findings: list[Finding] = []
-    end: date | None = None  # the last meeting so far
-    before: Span | None = None  # the until of the phase just before, if it had one
     for index, phase in enumerate(phases):
-        if phase.until is None:
-            times = phase.times or 1
-            end = (
-                add_span(end, phase.every, times)
-                if end
-                else add_span(start, phase.every, times - 1)
-            )
-            before = None
+        if phase.until is None or index == 0:
             continue
         until, unit = add_span(start, phase.until), phase.until.unit
-        if end is not None and until <= end:
-            shortest = next(
-                n
-                for n in itertools.count(phase.until.count + 1)
-                if add_span(start, Span(n, unit)) > end
-            )
+        end = meeting_targets(start, phases[:index])[-1].target
+        before = phases[index - 1].until
+        if before is not None and until <= add_span(start, before):
+            message = f"until {phase.until} is not later than the until of the phase before it"
+            message += f" ({before})"
+            end = max(end, add_span(start, before))
+        elif until <= end:
             message = (
-                f"until {phase.until} is not later than the until of the phase before it ({before})"
-                if before
-                else f"until {phase.until} ends before the phases before it (they run to {end}; "
-                f"{phase.until} from the start {start} is {until})"
+                f"until {phase.until} ends before the phases before it (their meetings run to "
+                f"{end}, but {phase.until} from the start {start} is {until})"
             )
-            hint = f"use until: {Span(shortest, unit)} or more"
-            findings.append(Finding((index, "until"), message, hint))
-        end, before = max(end or until, until), phase.until
+        else:
+            continue
+        shortest = next(n for n in itertools.count(2) if add_span(start, Span(n, unit)) > end)
+        hint = f"use until: {Span(shortest, unit)} or more"
+        findings.append(Finding((index, "until"), message, hint))
     return findings
 
 

@@ -108,19 +108,20 @@ class Kits:
 
     def check_all(self) -> list[str]:
         """Every problem HR should fix before anything is sent: each kind rendered against its
-        sample context, and override files that match no built-in template (a typo there
-        would otherwise be ignored silently)."""
+        sample context and the variants that take the other branches of the built-ins, and
+        override files that match no built-in template (a typo there would be ignored)."""
         problems = []
         if self._override:
             known = set(self._templates(self._builtin))
             for name in sorted(set(self._templates(self._override)) - known):
                 problems.append(f"{name}: no built-in template has this name, so it is never used")
         for kind in KINDS:
-            try:
-                self.render(kind, sample_context(kind))
-            except KitError as error:
-                problems.append(str(error))
-        return problems
+            for variant in ({}, *_VARIANTS.get(kind, ())):
+                try:
+                    self.render(kind, {**sample_context(kind), **variant})
+                except KitError as error:
+                    problems.append(str(error))
+        return list(dict.fromkeys(problems))
 
     def _render_one(self, name: str, context: Mapping[str, object]) -> str:
         try:
@@ -284,6 +285,16 @@ def sample_context(kind: str) -> dict[str, object]:
     return {**base, **extra[kind]}
 
 
+_VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
+    "launch_kit": ({"booked": False},),
+    "nudge": ({"booked": False}, {"new_slot": None}, {"new_slot": None, "meetings": []}),
+    "paused": ({"by_name": "", "until": ""},),
+    "resumed": ({"by_name": ""},),
+    "ended": ({"by_name": "", "reason": "the planned conversations are over"},),
+    "confirmation": ({"by_name": "", "meetings": []},),
+    "help": ({"not_understood": ""},),
+    "owner_digest": ({"at_risk": [], "waiting": []},),
+}
 _STATS = ("active_pairs", "paused_pairs", "ended_pairs", "meetings_held", "meetings_missed")
 _SAMPLE_COMMANDS = (
     (

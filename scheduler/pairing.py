@@ -92,12 +92,17 @@ class _Graph:
         self.levels = levels
         self.n = len(emails)
         self.tolerance = rules.level_tolerance
-        self.by_level: dict[int, list[int]] = {}
-        for i, level in enumerate(levels):
-            self.by_level.setdefault(level, []).append(i)
         self.departments = departments
         self.split_departments = rules.avoid_same_department
         self.compatible = _compatibility(levels, departments, manager, tin, tout, past, rules)
+        self.buckets: dict[tuple[int, int], list[int]] = {}
+        for i in range(self.n):
+            self.buckets.setdefault(self.bucket(i), []).append(i)
+        self.near = {key: self.buckets_near(key, self.buckets) for key in self.buckets}
+
+    def near_people(self, i: int) -> list[list[int]]:
+        """Everyone who may suit person i, as lists per bucket (i's own bucket included)."""
+        return [self.buckets[key] for key in self.near[self.bucket(i)]]
 
     def bucket(self, i: int) -> tuple[int, int]:
         """People who share a level and, when departments must differ, a department."""
@@ -152,9 +157,6 @@ class _Graph:
                     past.setdefault(a, set()).update(b for b in members if b != a)
         return cls(emails, levels, departments, manager, tin, tout, past, rules)
 
-    def window(self, i: int) -> range:
-        level = self.levels[i]
-        return range(level - self.tolerance, level + self.tolerance + 1)
 
 
 def _compatibility(
@@ -249,32 +251,29 @@ class _Pool:
 
 
 def _greedy(graph: _Graph, rng: random.Random, tries: int = 24) -> list[int]:
-    """A maximal matching: each person, most constrained level first, takes a random
-    compatible partner among those still free (random tries, then a full scan)."""
+    """A maximal matching: each person, most constrained first, takes a random compatible
+    partner among those still free (random tries, then a full scan)."""
     mate = [-1] * graph.n
-    pools: dict[int, _Pool] = {}
-    for level, members in graph.by_level.items():
-        pool = pools[level] = _Pool()
+    pools: dict[tuple[int, int], _Pool] = {}
+    for key, members in graph.buckets.items():
+        pool = pools[key] = _Pool()
         for i in members:
             pool.add(i)
-    crowd = {
-        lv: sum(len(graph.by_level.get(x, ())) for x in graph.window(m[0]))
-        for lv, m in graph.by_level.items()
-    }
+    crowd = {key: sum(len(graph.buckets[k]) for k in near) for key, near in graph.near.items()}
     order = list(range(graph.n))
     rng.shuffle(order)
-    order.sort(key=lambda i: crowd[graph.levels[i]])
+    order.sort(key=lambda i: crowd[graph.bucket(i)])
     compatible = graph.compatible
     for i in order:
         if mate[i] != -1:
             continue
-        window = [pools[lv] for lv in graph.window(i) if lv in pools and len(pools[lv])]
+        window = [pools[key] for key in graph.near[graph.bucket(i)] if len(pools[key])]
         partner = _random_partner(i, window, compatible, rng, tries)
         if partner == -1:
             continue
         mate[i], mate[partner] = partner, i
-        pools[graph.levels[i]].remove(i)
-        pools[graph.levels[partner]].remove(partner)
+        pools[graph.bucket(i)].remove(i)
+        pools[graph.bucket(partner)].remove(partner)
     return mate
 
 
@@ -347,30 +346,28 @@ def _proven_by_parts(graph: _Graph, mate: list[int]) -> bool:
 
 
 class _FreeSet:
-    """People without a partner, by level, for the search's 'any free neighbour?' step."""
+    """People without a partner, by bucket, for the search's 'any free neighbour?' step."""
 
-    def __init__(
-        self, graph: _Graph, mate: list[int], members: Collection[int] | None = None
-    ) -> None:
+    def __init__(self, graph: _Graph, mate: list[int], members: Collection[int] | None = None) -> None:
         self.graph = graph
-        self.by_level: dict[int, set[int]] = {}
+        self.by_bucket: dict[tuple[int, int], set[int]] = {}
         for i in range(graph.n) if members is None else members:
             if mate[i] == -1:
-                self.by_level.setdefault(graph.levels[i], set()).add(i)
+                self.by_bucket.setdefault(graph.bucket(i), set()).add(i)
 
     def all(self) -> list[int]:
-        return sorted(i for members in self.by_level.values() for i in members)
+        return sorted(i for members in self.by_bucket.values() for i in members)
 
     def neighbour(self, v: int, root: int, dead: set[int]) -> int:
         compatible = self.graph.compatible
-        for level in self.graph.window(v):
-            for x in self.by_level.get(level, ()):
+        for key in self.graph.near[self.graph.bucket(v)]:
+            for x in self.by_bucket.get(key, ()):
                 if x != root and x not in dead and compatible(v, x):
                     return x
         return -1
 
     def matched(self, i: int) -> None:
-        self.by_level[self.graph.levels[i]].discard(i)
+        self.by_bucket[self.graph.bucket(i)].discard(i)
 
 
 class _SampledNeighbours:
@@ -388,7 +385,7 @@ class _SampledNeighbours:
 
     def _draw(self, v: int) -> list[int]:
         graph = self.graph
-        window = [graph.by_level[lv] for lv in graph.window(v) if lv in graph.by_level]
+        window = graph.near_people(v)
         total = sum(len(w) for w in window)
         if total <= 4 * self.size:
             return [x for w in window for x in w if graph.compatible(v, x)]
@@ -596,41 +593,54 @@ def _finish(
     left = [i for i in range(graph.n) if mate[i] == -1]
     unpaired: list[Unpaired] = []
     if rules.odd_one_out == "trio":
-        group_of = {m: g for g in groups for m in g}
+        homes = _TrioHomes(graph, groups, rng)
         for i in left:
-            home = _trio_home(i, graph, mate, group_of, rng)
-            if home is None:
+            if not homes.take(i):
                 unpaired.append(Unpaired(emails[i], _why_alone(i, graph, trio=True)))
-            else:
-                home.append(i)
     else:
         unpaired = [Unpaired(emails[i], _why_alone(i, graph, trio=False)) for i in left]
     ordered = sorted(tuple(sorted(emails[m] for m in g)) for g in groups)
     return PairingResult(tuple(ordered), tuple(sorted(unpaired, key=lambda u: u.email)), proven)
 
 
-def _trio_home(
-    i: int, graph: _Graph, mate: list[int], group_of: dict[int, list[int]], rng: random.Random
-) -> list[int] | None:
-    """A random pair, not yet a trio, whose two members both suit person i."""
-    compatible = graph.compatible
-    candidates = [x for lv in graph.window(i) for x in graph.by_level.get(lv, ())]
-    rng.shuffle(candidates)
-    for a in candidates:
-        group = group_of.get(a)
-        if group is not None and len(group) == 2 and all(compatible(i, m) for m in group):
-            return group
-    return None
+class _TrioHomes:
+    """Pairs that may still take a third member, grouped by the buckets of their two members,
+    so a leftover looks only at kinds of pair that can suit them."""
+
+    def __init__(self, graph: _Graph, groups: list[list[int]], rng: random.Random) -> None:
+        self.graph, self.rng = graph, rng
+        self.kinds: dict[tuple[tuple[int, int], tuple[int, int]], list[list[int]]] = {}
+        for group in groups:
+            a, b = sorted((graph.bucket(group[0]), graph.bucket(group[1])))
+            self.kinds.setdefault((a, b), []).append(group)
+
+    def take(self, i: int) -> bool:
+        """Put person i into a random pair whose two members both suit them."""
+        graph = self.graph
+        near = set(graph.near[graph.bucket(i)])
+        kinds = [k for k, groups in self.kinds.items() if groups and k[0] in near and k[1] in near]
+        self.rng.shuffle(kinds)
+        for kind in kinds:
+            groups = self.kinds[kind]
+            offset = self.rng.randrange(len(groups))
+            for step in range(len(groups)):
+                at = (offset + step) % len(groups)
+                group = groups[at]
+                if all(graph.compatible(i, m) for m in group):
+                    group.append(i)
+                    groups[at] = groups[-1]
+                    groups.pop()
+                    return True
+        return False
 
 
 def _why_alone(i: int, graph: _Graph, *, trio: bool) -> str:
     level, tol = graph.levels[i], graph.tolerance
-    near = sum(len(graph.by_level.get(lv, ())) for lv in graph.window(i)) - 1
+    near_levels = range(level - tol, level + tol + 1)
+    near = sum(len(m) for (lv, _), m in graph.buckets.items() if lv in near_levels) - 1
     if near == 0:
         return f"nobody else within {tol} level(s) of level {level}"
-    if not any(
-        graph.compatible(i, x) for lv in graph.window(i) for x in graph.by_level.get(lv, ())
-    ):
+    if not any(graph.compatible(i, x) for people in graph.near_people(i) for x in people):
         return (
             f"all {near} people within {tol} level(s) are in their reporting line, "
             "their department or were partners before"

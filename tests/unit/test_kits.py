@@ -193,7 +193,9 @@ def test_the_nudge_without_a_new_time_points_to_the_next_booked_one() -> None:
 
 def test_an_open_ended_pause_says_how_to_resume() -> None:
     context = {**sample_context("paused"), "until": ""}
-    assert 'until one of you replies "resume"' in BUILT_IN.render("paused", context).text
+    text = BUILT_IN.render("paused", context).text
+    assert "Ana Ferreira has paused your conversations. No reason is needed." in text
+    assert 'When you are ready to start again, reply to this email with "resume"' in text
 
 
 def test_help_says_what_was_not_understood_only_to_its_author() -> None:
@@ -268,6 +270,13 @@ def test_templates_cannot_change_the_context_they_are_given(tmp_path: Path) -> N
     kits = override(tmp_path, ended__txt="{{ peers.append(1) }}")
     with pytest.raises(KitError, match="unsafe"):
         kits.render("ended", sample_context("ended"))
+
+
+def test_check_all_finds_a_mistake_in_a_branch_the_sample_does_not_take(tmp_path: Path) -> None:
+    kits = override(
+        tmp_path, paused__txt="{% if until %}{{ until }}{% else %}{{ resum }}{% endif %}"
+    )
+    assert kits.check_all() == [f"{tmp_path / 'paused.txt'}:1: 'resum' is undefined"]
 
 
 def test_check_all_reports_each_broken_override_and_unused_file(tmp_path: Path) -> None:

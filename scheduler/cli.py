@@ -1,0 +1,150 @@
+"""The `tandem` command. Exit codes: 0 done, 1 a user error (a reason on stderr), 2 bad usage.
+
+Examples:
+    tandem validate examples/program.yaml
+    tandem pair --people org.csv --config program.yaml --history past.csv --seed 7 --out pairs.csv
+    tandem preview examples/program.yaml --out preview/
+    tandem run examples/program.yaml
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from integrations.local.pairs_csv import read_history_csv, write_pairs_csv
+from integrations.local.people_csv import PeopleFileError, load_roster
+from scheduler.cadence import meeting_targets
+from scheduler.config import ConfigError, load_program
+from scheduler.config_schema import Program
+from scheduler.errors import UserError
+from scheduler.pairing import PairingResult, PairingRules, pair_people
+from scheduler.participants import select_participants
+from scheduler.roster import Roster, RowProblem
+
+P = ParamSpec("P")
+R = TypeVar("R")
+EXISTING_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def user_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """The one funnel that turns each kind of user error into a message and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            count = len(exc.problems)
+            lines = [f"{count} problem{'s' if count != 1 else ''} in the program file:"]
+            raise click.ClickException("\n".join(lines + [f"  {p}" for p in exc.problems])) from exc
+        except (UserError, PeopleFileError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__)
+@click.version_option(package_name="tandem")
+def cli() -> None:
+    """Tandem: peer mentoring that lives in email and calendars."""
+
+
+@cli.command()
+@click.argument("config", type=EXISTING_FILE)
+@user_errors
+def validate(config: Path) -> None:
+    """Check a program file (and, for a local provider, its people CSV) and summarise it."""
+    program = load_program(config)
+    roster = _local_roster(program)
+    if roster.problems:
+        _print_problems(roster.problems, skipped=False)
+        raise UserError(f"{len(roster.problems)} problem(s) in the people file; fix them and run again")
+    people = select_participants(roster.people, program.participants)
+    result = pair_people(people, _rules(program), seed=0)
+    details = program.program
+    click.echo(f"{config} is valid.")
+    click.echo(f"  Program:  {details.name}, owner {details.owner}, starts {details.start:%a %d %b %Y}")
+    click.echo(f"  People:   {len(roster.people)} in the directory, {len(people)} take part")
+    levels = Counter(p.level for p in people)
+    click.echo("  Levels:   " + (", ".join(f"{lv}: {levels[lv]}" for lv in sorted(levels, key=int)) or "none"))
+    click.echo(f"  Pairs:    {_pairing_summary(result)}")
+    dates = [t.target for t in meeting_targets(details.start, program.cadence)]
+    shown = ", ".join(f"{d:%a %d %b}" for d in dates[:4])
+    click.echo(f"  Meetings: {len(dates)} per pair from {details.start}: {shown}, ... {dates[-1]}")
+
+
+@cli.command()
+@click.option("--people", "people_csv", type=EXISTING_FILE, required=True, help="The people CSV.")
+@click.option("--config", type=EXISTING_FILE, required=True, help="The program file (its pairing rules).")
+@click.option("--history", type=EXISTING_FILE, help="Earlier pairs: a CSV with email_a,email_b.")
+@click.option("--seed", type=int, help="The same seed gives the same pairs. Default: a random one.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write pair,email.")
+@user_errors
+def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None, out: Path) -> None:
+    """Pair the people of a CSV under a program's pairing rules (its provider is not used)."""
+    program = load_program(config)
+    roster = load_roster(people_csv, program.levels)
+    if roster.problems:
+        _print_problems(roster.problems, skipped=True)
+    people = select_participants(roster.people, program.participants)
+    past = read_history_csv(history) if history else []
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    managers = {p.email: p.manager_email for p in roster.people}
+    result = pair_people(people, _rules(program), history=past, managers=managers, seed=seed)
+    write_pairs_csv(out, result.groups, result.unpaired)
+    click.echo(f"{len(people)} people: {_pairing_summary(result)} (seed {seed})", err=True)
+    for reason, count in Counter(u.reason for u in result.unpaired).most_common():
+        click.echo(f"  unpaired, {reason}: {count}", err=True)
+    if not result.maximum_proven:
+        click.echo("  note: could not prove that no other pairing pairs more people", err=True)
+
+
+def _rules(program: Program) -> PairingRules:
+    rules = program.pairing
+    return PairingRules(
+        level_tolerance=rules.level_tolerance,
+        avoid_reporting_line=rules.avoid_reporting_line,
+        avoid_same_department=rules.avoid_same_department,
+        avoid_repeats=rules.avoid_repeats,
+        odd_one_out=rules.odd_one_out,
+    )
+
+
+def _local_roster(program: Program) -> Roster:
+    provider = program.provider
+    if provider.kind != "local" or provider.people is None:
+        raise UserError(f"the {provider.kind} provider is not available in this version of Tandem")
+    if not provider.people.exists():
+        raise UserError(f"{program.source}: provider.people: {provider.people} does not exist")
+    return load_roster(provider.people, program.levels)
+
+
+def _pairing_summary(result: PairingResult) -> str:
+    pairs = len(result.groups) - result.trios
+    return f"{pairs} pairs, {result.trios} trios, {len(result.unpaired)} unpaired"
+
+
+def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: int = 50) -> None:
+    rows = len({(p.source, p.line) for p in problems if p.skipped})
+    if skipped:
+        click.echo(f"skipped {rows} row(s) of the people file:", err=True)
+    for problem in problems[:limit]:
+        click.echo(f"  {problem}", err=True)
+    if len(problems) > limit:
+        click.echo(f"  ... and {len(problems) - limit} more", err=True)
+
+
+def main() -> None:
+    cli(prog_name="tandem")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

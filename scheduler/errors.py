@@ -1,0 +1,5 @@
+"""Errors that are the user's to fix: the CLI prints them without a traceback and exits 1."""
+
+
+class UserError(Exception):
+    """Something in the user's files or settings is wrong; the message says what and where."""
