@@ -14,6 +14,7 @@ import secrets
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -27,6 +28,7 @@ from scheduler.config_schema import Program
 from scheduler.errors import UserError
 from scheduler.pairing import PairingResult, PairingRules, pair_people
 from scheduler.participants import select_participants
+from scheduler.ports import ProviderError
 from scheduler.roster import Roster, RowProblem
 
 P = ParamSpec("P")
@@ -45,7 +47,7 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
             count = len(exc.problems)
             lines = [f"{count} problem{'s' if count != 1 else ''} in the program file:"]
             raise click.ClickException("\n".join(lines + [f"  {p}" for p in exc.problems])) from exc
-        except (UserError, PeopleFileError) as exc:
+        except (UserError, PeopleFileError, ProviderError) as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper
@@ -105,6 +107,46 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
         click.echo(f"  unpaired, {reason}: {count}", err=True)
     if not result.maximum_proven:
         click.echo("  note: could not prove that no other pairing pairs more people", err=True)
+
+
+@cli.command()
+@click.argument("config", type=EXISTING_FILE)
+@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601), to rehearse a date.")
+@user_errors
+def run(config: Path, now_text: str | None) -> None:
+    """Run one full cycle now, inline: sync, pair, book, send, read replies."""
+    from scheduler.bootstrap import build_runtime
+    from scheduler.cycle import STEPS, run_cycle
+
+    runtime = build_runtime(config)
+    now = _moment(now_text)
+    for note in runtime.providers.notes:
+        click.echo(f"note: {note}", err=True)
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("Starting", total=len(STEPS))
+            reports = run_cycle(runtime, now, lambda title: progress.update(task, description=title, advance=1))
+    else:
+        reports = run_cycle(runtime, now, lambda title: click.echo(f"{title}...", err=True))
+    for report in reports:
+        shown = report.done[:5] + ([f"... and {len(report.done) - 5} more"] if len(report.done) > 5 else [])
+        click.echo(f"{report.step}: {len(report.done)} done" + (f", {len(report.problems)} problem(s)" if report.problems else ""))
+        for line in shown:
+            click.echo(f"  {line}")
+        for line in report.problems[:10]:
+            click.echo(f"  problem: {line}")
+
+
+def _moment(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"--now: {text!r} is not an ISO 8601 moment such as 2027-01-04T09:00:00+00:00") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _rules(program: Program) -> PairingRules:

@@ -76,14 +76,16 @@ def facts_from_ics(data: bytes, *, sender: str | None) -> list[MeetingFact]:
     attendee, CANCEL from the organizer gives CANCELLED; COUNTER (a proposed move) and the rest
     give nothing. With `sender`, a calendar speaks only for that address. Garbage gives []."""
     try:
-        calendars = Calendar.from_ical(data, multiple=True)
-    except ValueError:  # icalendar's answer to anything it cannot parse, undecodable bytes too
-        return []
+        parsed = Calendar.from_ical(data, multiple=True)
+    except Exception:  # icalendar raises ValueError, the dateutil rules it builds from a broken
+        return []  # VTIMEZONE raise TypeError and more: any failure means "not a calendar"
     who = _address(sender) if sender is not None else None
     if sender is not None and who is None:
         return []
     facts: list[MeetingFact] = []
-    for calendar in calendars if isinstance(calendars, list) else [calendars]:
+    for calendar in parsed if isinstance(parsed, list) else [parsed]:
+        if not isinstance(calendar, Calendar):  # a stray VEVENT or VCALNDAR at the top
+            continue
         method = str(calendar.get("METHOD", "")).strip().upper()
         for event in calendar.events:
             facts.extend(_event_facts(event, method, who))
@@ -167,7 +169,8 @@ def _event_facts(event: Event, method: str, who: str | None) -> Iterator[Meeting
     if method == "REPLY":
         for attendee in event.attendees:
             by = _address(attendee)
-            kind = _REPLIES.get(str(attendee.params.get("PARTSTAT", "")).strip().upper())
+            params = getattr(attendee, "params", {})  # a broken ATTENDEE comes as a bare str
+            kind = _REPLIES.get(str(params.get("PARTSTAT", "")).strip().upper())
             if by is not None and kind is not None and who in (None, by):
                 yield MeetingFact(uid=uid, kind=kind, by=by, seen_at=seen_at)
     elif method == "CANCEL":
@@ -178,8 +181,10 @@ def _event_facts(event: Event, method: str, who: str | None) -> Iterator[Meeting
 
 def _stamp_of(event: Event) -> datetime | None:
     """DTSTAMP in UTC; a floating one is read as UTC, which is what every sender means."""
-    value = event.get("DTSTAMP")
-    moment = getattr(value, "dt", None)
+    try:
+        moment = event.stamp
+    except ValueError:  # a DTSTAMP icalendar could not read
+        return None
     if not isinstance(moment, datetime):
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -64,16 +64,6 @@ def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
 
 def claim_mail(s: Session, outbox_id: int, *, now: datetime) -> bool:
     """Take a due mail for sending; True only for the one caller that got it."""
-    m = s.get(Outbox, outbox_id)
-    if m is None or m.state != "pending":
-        return False
-    import time
-
-    time.sleep(0.05)
-    m.state = "sending"
-    m.attempts += 1
-    s.flush()
-    return True
     stmt = (
         update(Outbox)
         .where(Outbox.id == outbox_id, _due(now))

@@ -724,3 +724,43 @@ def test_the_hr_guide_shows_this_very_example() -> None:
     example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
 
     assert example == EXAMPLE
+
+
+_GUIDE_MISTAKES: list[list[tuple[str, str]]] = [
+    [("  level_tolerance: 1", "  level_tolrance: 1")],
+    [("meetings:", "meeting:")],
+    [("avoid_reporting_line: direct", "avoid_reporting_line: chian")],
+    [("America/New_York", "America/NewYork")],
+    [("  mailbox: mentoring@example.com\n", "")],
+    [("times: 6", "times: 0")],
+    [("length: 30 minutes", "length: 30")],
+    [("every: 2 weeks", "every: 36 hours")],
+    [("2027-01-11", "11/01/2027")],
+    [("avoid_repeats: true", "avoid_repeats: maybe")],
+    [("owner: people-team@example.com", "owner: People Team")],
+    [("{departments: [Engineering, Sales]}", "{departments: Engineering}")],
+    [("    times: 6\n", "    times: 6\n    until: 3 months\n")],
+    [("    until: 12 months\n", "")],
+    [("until: 12 months", "until: 2 months"),
+     ("meetings:", "  - every: 1 month\n    until: 1 month\nmeetings:")],
+    [('"10:00-16:00"', '"10:00-10:15"')],
+    [("[Mon, Tue, Wed, Thu]", "[Mon, Tue, Mon]")],
+    [("nudge_after_skips: 1", "nudge_after_skips: 3")],
+    [("kind: local ", "kind: google")],
+    [("  mailbox: mentoring@example.com\n", "  mailbox: mentoring@example.com\n"
+      "  smtp: {host: smtp.example.com, password_env: 'S3cret!'}\n")],
+    [("  name: Peer Mentoring 2027", "  name: Peer Mentoring: 2027")],
+    [("  name: Peer", "\tname: Peer")],
+    [("  book_ahead: 2\n", "  book_ahead: 2\n  book_ahead: 3\n")],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("edits", _GUIDE_MISTAKES)
+def test_the_hr_guide_quotes_the_error_lines_word_for_word(edits: list[tuple[str, str]]) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "hr-guide.md").read_text(encoding="utf-8")
+    text = EXAMPLE
+    for old, new in edits:
+        text = text.replace(old, new)
+
+    for problem in problems(text):
+        assert str(problem) in guide

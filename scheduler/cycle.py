@@ -1,0 +1,30 @@
+"""One full cycle of a program, inline: the order `tandem run` and the clock follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from scheduler import jobs, mailroom
+from scheduler.jobs import Report, Runtime
+
+Step = Callable[[Runtime, datetime], Report]
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("Reading the directory", jobs.sync_people),
+    ("Pairing people who wait", jobs.pair_round),
+    ("Reading the program mailbox", mailroom.read_inbox),
+    ("Applying calendar replies", mailroom.apply_facts),
+    ("Finding slots", jobs.plan_meetings),
+    ("Booking meetings", jobs.book_meetings),
+    ("Writing launch kits", jobs.send_launch_kits),
+    ("Sending mail", lambda rt, now: mailroom.send_mail(rt, now, recover_now=True)),
+)
+
+
+def run_cycle(rt: Runtime, now: datetime, on_step: Callable[[str], None] = lambda _: None) -> list[Report]:
+    """Every step once, in order; each is idempotent, so a cycle cut short is finished by the next."""
+    reports = []
+    for title, step in STEPS:
+        on_step(title)
+        reports.append(step(rt, now))
+    return reports

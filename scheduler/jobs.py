@@ -1,0 +1,327 @@
+"""The steps of a program, each a small idempotent function of (runtime, now): run any of them
+again at any time, after a crash or on a second worker, and it does only what is left to do.
+
+This is the one module where the store, the ports and the pure core meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from base64 import b32encode
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import store_ops
+from scheduler.cadence import meeting_targets, next_to_book
+from scheduler.config_schema import Program
+from scheduler.kits import Kits
+from scheduler.messages import MeetingView, pair_context, pair_mail
+from scheduler.model import Interval, MeetingTarget, Person, add_span
+from scheduler.pairing import PairingRules, pair_people
+from scheduler.participants import select_participants
+from scheduler.ports import Attendee, Booking, Providers
+from scheduler.reply_address import reply_address
+from scheduler.roster import build_roster
+from scheduler.slots import Availability, NoSlot, best_slot
+from scheduler.store import Meeting, Outbox, Pair, PairMember, Round, Store
+from scheduler.store import Person as PersonRow
+
+log = logging.getLogger(__name__)
+ROUND_LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class Runtime:
+    """What every job needs, built once by scheduler.bootstrap."""
+
+    program: Program
+    store: Store
+    providers: Providers
+    kits: Kits
+    secret: bytes
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.program.program.timezone)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.zone).date()
+
+
+@dataclass
+class Report:
+    """What one step did, in words for the summary of `tandem run`."""
+
+    step: str
+    done: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def sync_people(rt: Runtime, now: datetime) -> Report:
+    """Bring the people table in line with the directory; bad rows are skipped and counted."""
+    report = Report("sync")
+    roster = build_roster(rt.providers.directory.fetch_people(), rt.program.levels)
+    chosen = {p.email for p in select_participants(roster.people, rt.program.participants)}
+    with rt.store.session() as s:
+        known = {row.email: row for row in s.scalars(select(PersonRow))}
+        for person in roster.people:
+            row = known.pop(person.email, None)
+            if row is None:
+                row = PersonRow(email=person.email, first_seen=now)
+                s.add(row)
+            _copy_person(row, person, now, participating=person.email in chosen)
+        for gone in known.values():
+            if gone.removed_at is None:
+                gone.removed_at, gone.participating = now, False
+    report.done.append(f"{len(roster.people)} people, {len(chosen)} taking part")
+    if roster.problems:
+        skipped = len({(p.source, p.line) for p in roster.problems if p.skipped})
+        report.problems.append(f"{skipped} directory row(s) skipped")
+        report.problems += [str(p) for p in roster.problems[:20]]
+    return report
+
+
+def _copy_person(row: PersonRow, person: Person, now: datetime, *, participating: bool) -> None:
+    row.name, row.title, row.department = person.name, person.title, person.department
+    row.level, row.manager_email, row.timezone = person.level, person.manager_email, person.timezone
+    row.aliases, row.attributes = list(person.aliases), dict(person.attributes)
+    row.participating, row.last_seen, row.removed_at = participating, now, None
+
+
+def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report:
+    """Open a round for the people without a pair, when one is due: the first round at once,
+    later ones every `rounds.every` while at least two people wait."""
+    report = Report("round")
+    holder = uuid.uuid4().hex
+    with rt.store.session() as s:
+        if not store_ops.acquire_lease(s, "round", holder, now=now, ttl=ROUND_LEASE):
+            report.done.append("another worker is pairing")
+            return report
+    try:
+        with rt.store.session() as s:
+            _open_round(rt, s, now, seed, report)
+    finally:
+        with rt.store.session() as s:
+            store_ops.release_lease(s, "round", holder)
+    return report
+
+
+def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report: Report) -> None:
+    last = s.scalars(select(Round).order_by(Round.opened_at.desc()).limit(1)).first()
+    today = rt.today(now)
+    if last is not None and add_span(rt.today(last.opened_at), rt.program.rounds.every) > today:
+        report.done.append(f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}")
+        return
+    taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
+    rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
+    waiting = [_person(r) for r in rows if r.participating and r.email not in taken and r.level is not None]
+    if len(waiting) < 2 and last is not None:
+        report.done.append(f"{len(waiting)} waiting: no round needed")
+        return
+    seed = seed if seed is not None else int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
+    result = pair_people(
+        waiting,
+        _rules(rt.program),
+        history=store_ops.partners_history(s),
+        managers={r.email: r.manager_email for r in rows},
+        seed=seed,
+    )
+    round_ = Round(opened_at=now, seed=seed, pairs_made=len(result.groups))
+    round_.waiting = [{"email": u.email, "reason": u.reason} for u in result.unpaired]
+    s.add(round_)
+    s.flush()
+    start = max(rt.program.program.start, today)
+    for group in result.groups:
+        pair_id = _pair_id(round_.id, group)
+        s.add(Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now))
+        s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
+    report.done.append(f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting")
+
+
+def _pair_id(round_id: int, group: Sequence[str]) -> str:
+    digest = hashlib.sha256(f"{round_id}:{','.join(group)}".encode()).digest()
+    return "p" + b32encode(digest).decode().lower()[:9]
+
+
+def _rules(program: Program) -> PairingRules:
+    r = program.pairing
+    return PairingRules(r.level_tolerance, r.avoid_reporting_line, r.avoid_same_department, r.avoid_repeats, r.odd_one_out)
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(
+        email=row.email, name=row.name, title=row.title, department=row.department, level=row.level,
+        manager_email=row.manager_email, timezone=row.timezone, aliases=tuple(row.aliases),
+    )
+
+
+def plan_meetings(rt: Runtime, now: datetime) -> Report:
+    """Choose a slot for every meeting that is due to be booked, and record it as planned."""
+    report = Report("plan")
+    today = rt.today(now)
+    with rt.store.session() as s:
+        due: list[tuple[Pair, list[Person], MeetingTarget]] = []
+        for pair, peers in _active_pairs(s, today):
+            meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
+            targets = meeting_targets(pair.start_date, rt.program.cadence)
+            numbers = {m.number for m in meetings}
+            for target in next_to_book(targets, numbers, today, rt.program.meetings.book_ahead):
+                due.append((pair, peers, target))
+        if not due:
+            return report
+        busy = _busy(rt, due)
+        for pair, peers, target in due:
+            _plan_one(rt, s, pair, peers, target, busy, now, report)
+    return report
+
+
+def _active_pairs(s: Session, today: date) -> list[tuple[Pair, list[Person]]]:
+    pairs = s.scalars(select(Pair).where(Pair.state == "active").order_by(Pair.id)).all()
+    members: dict[str, list[Person]] = defaultdict(list)
+    rows = s.execute(select(PairMember, PersonRow).join(PersonRow).order_by(PairMember.position))
+    for member, person in rows:
+        members[member.pair_id].append(_person(person))
+    return [(p, members[p.id]) for p in pairs]
+
+
+def _busy(rt: Runtime, due: Sequence[tuple[Pair, list[Person], MeetingTarget]]) -> dict[str, list[Interval]]:
+    zone = rt.zone
+    first = min(t.target for _, _, t in due) - timedelta(days=8)
+    last = max(t.target for _, _, t in due) + timedelta(days=9)
+    window = Interval(datetime.combine(first, datetime.min.time(), zone), datetime.combine(last, datetime.min.time(), zone))
+    emails = sorted({p.email for _, peers, _ in due for p in peers})
+    return rt.providers.calendar.busy(emails, window)
+
+
+def _plan_one(
+    rt: Runtime, s: Session, pair: Pair, peers: list[Person], target: MeetingTarget,
+    busy: dict[str, list[Interval]], now: datetime, report: Report,
+) -> None:
+    meetings = rt.program.meetings
+    previous = s.scalars(
+        select(Meeting.starts_at).where(Meeting.pair_id == pair.id, Meeting.starts_at.is_not(None))
+        .order_by(Meeting.number.desc()).limit(1)
+    ).first()
+    slot = best_slot(
+        target.target,
+        [Availability(p.email, p.timezone, busy.get(p.email, [])) for p in peers],
+        length=meetings.length, days=meetings.days, hours=meetings.hours,
+        not_before=now + timedelta(hours=2), previous=previous, burden=dict(pair.odd_minutes),
+    )
+    if isinstance(slot, NoSlot):
+        report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
+        return
+    key = f"{pair.id}-{target.number}-0"
+    domain = rt.program.provider.mailbox.rpartition("@")[2]
+    s.add(Meeting(
+        pair_id=pair.id, number=target.number, attempt=0, phase=target.phase, target_date=target.target,
+        starts_at=slot.start, ends_at=slot.end, uid=f"{key}@{domain}", booking_key=key,
+        state="planned", updated_at=now,
+    ))
+    ledger = dict(pair.odd_minutes)
+    for email, minutes in slot.odd_minutes.items():
+        ledger[email] = ledger.get(email, 0) + minutes
+    pair.odd_minutes = ledger
+    for p in peers:
+        busy.setdefault(p.email, []).append(Interval(slot.start, slot.end))
+    report.done.append(f"pair {pair.id}, meeting {target.number}: {slot.start:%Y-%m-%d %H:%M} UTC")
+
+
+def book_meetings(rt: Runtime, now: datetime) -> Report:
+    """Put planned meetings on calendars. Booking is keyed, so a retry after a crash finds the
+    event it made before; where the calendar books by email, the invitation goes to the outbox."""
+    report = Report("book")
+    with rt.store.session() as s:
+        planned = s.scalars(select(Meeting).where(Meeting.state == "planned").order_by(Meeting.id)).all()
+        bookings = [_booking(rt, s, m) for m in planned]
+    if not bookings:
+        return report
+    booked = {b.key: b for b in rt.providers.calendar.book(bookings)}
+    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    with rt.store.session() as s:
+        for booking in bookings:
+            made = booked.get(booking.key)
+            meeting = s.scalars(select(Meeting).where(Meeting.booking_key == booking.key)).one()
+            if made is None or meeting.state != "planned":
+                continue
+            meeting.event_id, meeting.join_url, meeting.state, meeting.updated_at = made.event_id, made.join_url, "booked", now
+            if by_mail:
+                _enqueue_invitation(rt, s, meeting, booking, now)
+            report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")
+    return report
+
+
+def _booking(rt: Runtime, s: Session, meeting: Meeting, *, sequence: int | None = None) -> Booking:
+    peers = [_person(r) for r in s.scalars(
+        select(PersonRow).join(PairMember).where(PairMember.pair_id == meeting.pair_id).order_by(PairMember.position)
+    )]
+    names = " & ".join(p.display_name for p in peers)
+    program = rt.program
+    reply_to = reply_address(program.provider.mailbox, meeting.pair_id, rt.secret)
+    assert meeting.starts_at is not None and meeting.ends_at is not None
+    return Booking(
+        key=meeting.booking_key, uid=meeting.uid, sequence=meeting.sequence if sequence is None else sequence,
+        summary=f"{program.program.name}: {names} (conversation {meeting.number})",
+        description=(
+            f"Conversation {meeting.number} of your pairing in {program.program.name}.\n"
+            f"To pause, skip or reschedule, reply to {reply_to} with one word."
+        ),
+        start=meeting.starts_at, end=meeting.ends_at, timezone=program.program.timezone,
+        organizer=Attendee(program.provider.mailbox, program.program.name),
+        attendees=tuple(Attendee(p.email, p.display_name) for p in peers),
+        video=program.meetings.video,
+    )
+
+
+def _enqueue_invitation(rt: Runtime, s: Session, meeting: Meeting, booking: Booking, now: datetime) -> None:
+    from scheduler.invites import invitation_mail
+    from scheduler.kits import make_message_id
+
+    key = f"invite:{meeting.booking_key}:{meeting.sequence}"
+    message_id = make_message_id(key, rt.program.provider.mailbox.rpartition("@")[2])
+    text = booking.description
+    message = invitation_mail(
+        booking, method="REQUEST", message_id=message_id, subject=booking.summary, text=text, html=None,
+        sender_name=rt.program.program.name, date=now, join_url=meeting.join_url,
+    )
+    store_ops.enqueue_mail(
+        s, key=key, message_id=message_id, kind="invite", pair_id=meeting.pair_id,
+        recipients=[a.email for a in booking.attendees], subject=booking.summary, raw=message.as_bytes(), now=now,
+    )
+
+
+def send_launch_kits(rt: Runtime, now: datetime) -> Report:
+    """One launch kit per pair, once its first meetings are booked."""
+    report = Report("kits")
+    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    with rt.store.session() as s:
+        sent = set(s.scalars(select(Outbox.pair_id).where(Outbox.kind == "launch_kit")))
+        for pair, peers in _active_pairs(s, rt.today(now)):
+            if pair.id in sent:
+                continue
+            booked = s.scalars(
+                select(Meeting).where(Meeting.pair_id == pair.id, Meeting.state == "booked").order_by(Meeting.number)
+            ).all()
+            if not booked:
+                continue
+            views = [MeetingView(m.number, m.starts_at, m.join_url) for m in booked if m.starts_at]
+            context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
+            context["booked"] = not by_mail
+            mail = pair_mail(
+                rt.kits, rt.program, kind="launch_kit", key=f"kit:{pair.id}", context=context, peers=peers,
+                now=now, reply_to=str(context["pair"]["reply_address"]),  # type: ignore[index]
+            )
+            if store_ops.enqueue_mail(
+                s, key=mail.key, message_id=mail.message_id, kind=mail.kind, pair_id=pair.id,
+                recipients=mail.recipients, subject=mail.subject, raw=mail.raw, now=now,
+            ):
+                report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
+    return report

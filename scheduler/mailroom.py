@@ -1,0 +1,133 @@
+"""Mail in and out of the program mailbox: the outbox sent exactly once, the inbox read once.
+
+Sending follows the outbox pattern: a row is claimed before the send and marked after it.
+A row left claimed by a crash is looked up in the mailbox by its Message-ID before any retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from sqlalchemy import select
+
+from scheduler import store_ops
+from scheduler.invites import facts_from_mail
+from scheduler.jobs import Report, Runtime
+from scheduler.ports import FactKind, OutgoingMail, ProviderError
+from scheduler.store import CalendarFact, Meeting, Outbox, Pair
+
+log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Report:
+    """Send what is due. `recover_now` treats every claimed row as a crash to recover (safe
+    only when no other sender runs, as in `tandem run`); otherwise claims older than 10 min."""
+    report = Report("send")
+    _recover(rt, now - (timedelta(0) if recover_now else STALE_CLAIM), report)
+    while True:
+        with rt.store.session() as s:
+            due = [(row.id, row.key, row.message_id, row.raw, tuple(row.recipients)) for row in store_ops.due_mail(s, now=now)]
+        if not due:
+            return report
+        progressed = False
+        for outbox_id, key, message_id, raw, recipients in due:
+            with rt.store.session() as s:
+                if not store_ops.claim_mail(s, outbox_id, now=now):
+                    continue
+            progressed = True
+            try:
+                rt.providers.mailer.send([OutgoingMail(key, message_id, raw, recipients)])
+            except ProviderError as exc:
+                with rt.store.session() as s:
+                    store_ops.release_mail(s, outbox_id, error=str(exc), permanent=exc.permanent, now=now)
+                report.problems.append(f"{key}: {exc}")
+                continue
+            with rt.store.session() as s:
+                store_ops.mark_sent(s, outbox_id, now=now)
+            report.done.append(key)
+        if not progressed:
+            return report
+
+
+def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
+    with rt.store.session() as s:
+        stale = [(row.id, row.message_id, row.key) for row in store_ops.stale_sending(s, older_than=older_than)]
+    if not stale:
+        return
+    sent = rt.providers.mailer.sent_ids([message_id for _, message_id, _ in stale])
+    with rt.store.session() as s:
+        for outbox_id, message_id, key in stale:
+            if message_id in sent:
+                store_ops.mark_sent(s, outbox_id, now=older_than)
+                report.done.append(f"{key} (found in the mailbox after an interrupted send)")
+            else:
+                store_ops.release_mail(s, outbox_id, error="interrupted send", permanent=False, now=older_than,
+                                       backoff=lambda _: timedelta(0))
+
+
+def read_inbox(rt: Runtime, now: datetime) -> Report:
+    """Log each new message of the program mailbox once and take what it says: calendar replies
+    become facts; replies with commands are handled by scheduler.lifecycle."""
+    report = Report("inbox")
+    with rt.store.session() as s:
+        cursor = store_ops.get_cursor(s, "inbox")
+    batch = rt.providers.inbox.fetch(cursor)
+    parser = BytesParser(policy=policy.default)
+    for item in batch.messages:
+        message = parser.parsebytes(item.raw)
+        assert isinstance(message, EmailMessage)
+        dedup = str(message.get("Message-ID") or "").strip() or f"provider:{item.provider_id}"
+        with rt.store.session() as s:
+            logged = store_ops.record_inbound(
+                s, dedup_key=dedup[:998], provider_id=item.provider_id, received_at=now,
+                sender=_sender(message), subject=str(message.get("Subject") or "")[:500],
+            )
+            if logged is None:
+                continue
+            facts = facts_from_mail(message)
+            for fact in facts:
+                key = hashlib.sha256(f"{fact.uid}|{fact.kind.value}|{fact.by}|{fact.seen_at}|{dedup}".encode()).hexdigest()
+                store_ops.record_fact(
+                    s, dedup_key=key, meeting_uid=fact.uid, kind=fact.kind.value, by=fact.by,
+                    seen_at=fact.seen_at or now,
+                    moved_start=fact.moved_to.start if fact.moved_to else None,
+                    moved_end=fact.moved_to.end if fact.moved_to else None,
+                )
+            logged.outcome = "acted" if facts else "ignored"
+            logged.detail = f"{len(facts)} calendar fact(s)" if facts else "no calendar reply"
+            report.done.append(f"message {item.provider_id}: {logged.detail}")
+    with rt.store.session() as s:
+        if batch.cursor is not None:
+            store_ops.set_cursor(s, "inbox", batch.cursor)
+    return report
+
+
+def apply_facts(rt: Runtime, now: datetime) -> Report:
+    """Calendar facts onto meetings: a decline or a cancel marks the meeting skipped."""
+    report = Report("facts")
+    with rt.store.session() as s:
+        facts = s.scalars(select(CalendarFact).where(CalendarFact.applied.is_(False)).order_by(CalendarFact.id)).all()
+        for fact in facts:
+            fact.applied = True
+            meeting = s.scalars(select(Meeting).where(Meeting.uid == fact.meeting_uid)).first()
+            if meeting is None or meeting.state not in ("booked", "moved"):
+                continue
+            members = set(s.scalars(select(Pair).where(Pair.id == meeting.pair_id)))
+            if not members:
+                continue
+            if fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
+                meeting.state, meeting.skipped_by, meeting.updated_at = "skipped", fact.by, now
+                report.done.append(f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})")
+    return report
+
+
+def _sender(message: EmailMessage) -> str:
+    header = message.get("From")
+    addresses = getattr(header, "addresses", ()) if header is not None else ()
+    return addresses[0].addr_spec.lower()[:320] if len(addresses) == 1 else ""
