@@ -167,14 +167,15 @@ def _event_facts(event: Event, method: str, who: str | None) -> Iterator[Meeting
         return
     seen_at = _stamp_of(event)
     if method == "REPLY":
-        for attendee in event.attendees:
+        attendees = event.get("ATTENDEE", [])
+        for attendee in attendees if isinstance(attendees, list) else [attendees]:
             by = _address(attendee)
-            params = getattr(attendee, "params", {})  # a broken ATTENDEE comes as a bare str
+            params = getattr(attendee, "params", {})  # a broken ATTENDEE may be a bare str
             kind = _REPLIES.get(str(params.get("PARTSTAT", "")).strip().upper())
             if by is not None and kind is not None and who in (None, by):
                 yield MeetingFact(uid=uid, kind=kind, by=by, seen_at=seen_at)
     elif method == "CANCEL":
-        organizer = _address(event.organizer)
+        organizer = _address(event.get("ORGANIZER"))
         if organizer is not None and who in (None, organizer):
             yield MeetingFact(uid=uid, kind=FactKind.CANCELLED, by=organizer, seen_at=seen_at)
 
