@@ -7,8 +7,23 @@ import random
 
 from scheduler.model import Person
 
-ZONES = ("America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Singapore")
-DEPARTMENTS = ("Engineering", "Sales", "Marketing", "Finance", "Operations", "Support", "Legal", "People")
+ZONES = (
+    "America/New_York",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Singapore",
+)
+DEPARTMENTS = (
+    "Engineering",
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Operations",
+    "Support",
+    "Legal",
+    "People",
+)
 
 
 def organisation(size: int, seed: int = 0, *, span: int = 6, top_level: int = 10) -> list[Person]:
@@ -39,7 +54,9 @@ def organisation(size: int, seed: int = 0, *, span: int = 6, top_level: int = 10
     return people
 
 
-def _person(i: int, manager: str, level: int, dept: str, boss: int | None, rng: random.Random) -> Person:
+def _person(
+    i: int, manager: str, level: int, dept: str, boss: int | None, rng: random.Random
+) -> Person:
     return Person(
         email=f"p{i}@example.com",
         name=f"Person {i}",
@@ -51,7 +68,9 @@ def _person(i: int, manager: str, level: int, dept: str, boss: int | None, rng: 
     )
 
 
-def history(people: list[Person], rounds: int, seed: int = 0, tolerance: int = 1) -> list[tuple[str, str]]:
+def history(
+    people: list[Person], rounds: int, seed: int = 0, tolerance: int = 1
+) -> list[tuple[str, str]]:
     """Earlier rounds: each round pairs people at random within their level band."""
     rng = random.Random(seed + 7919)
     pairs: list[tuple[str, str]] = []

@@ -26,7 +26,8 @@ from scheduler.cadence import meeting_targets
 from scheduler.config import ConfigError, load_program
 from scheduler.config_schema import Program
 from scheduler.errors import UserError
-from scheduler.pairing import PairingResult, PairingRules, pair_people
+from scheduler.jobs import rules_of
+from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
 from scheduler.ports import ProviderError
 from scheduler.roster import Roster, RowProblem
@@ -68,15 +69,22 @@ def validate(config: Path) -> None:
     roster = _local_roster(program)
     if roster.problems:
         _print_problems(roster.problems, skipped=False)
-        raise UserError(f"{len(roster.problems)} problem(s) in the people file; fix them and run again")
+        raise UserError(
+            f"{len(roster.problems)} problem(s) in the people file; fix them and run again"
+        )
     people = select_participants(roster.people, program.participants)
-    result = pair_people(people, _rules(program), seed=0)
+    result = pair_people(people, rules_of(program), seed=0)
     details = program.program
     click.echo(f"{config} is valid.")
-    click.echo(f"  Program:  {details.name}, owner {details.owner}, starts {details.start:%a %d %b %Y}")
+    click.echo(
+        f"  Program:  {details.name}, owner {details.owner}, starts {details.start:%a %d %b %Y}"
+    )
     click.echo(f"  People:   {len(roster.people)} in the directory, {len(people)} take part")
     levels = Counter(p.level for p in people)
-    click.echo("  Levels:   " + (", ".join(f"{lv}: {levels[lv]}" for lv in sorted(levels, key=int)) or "none"))
+    click.echo(
+        "  Levels:   "
+        + (", ".join(f"{lv}: {levels[lv]}" for lv in sorted(levels, key=int)) or "none")
+    )
     click.echo(f"  Pairs:    {_pairing_summary(result)}")
     dates = [t.target for t in meeting_targets(details.start, program.cadence)]
     shown = ", ".join(f"{d:%a %d %b}" for d in dates[:4])
@@ -85,10 +93,17 @@ def validate(config: Path) -> None:
 
 @cli.command()
 @click.option("--people", "people_csv", type=EXISTING_FILE, required=True, help="The people CSV.")
-@click.option("--config", type=EXISTING_FILE, required=True, help="The program file (its pairing rules).")
+@click.option(
+    "--config", type=EXISTING_FILE, required=True, help="The program file (its pairing rules)."
+)
 @click.option("--history", type=EXISTING_FILE, help="Earlier pairs: a CSV with email_a,email_b.")
 @click.option("--seed", type=int, help="The same seed gives the same pairs. Default: a random one.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write pair,email.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write pair,email.",
+)
 @user_errors
 def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None, out: Path) -> None:
     """Pair the people of a CSV under a program's pairing rules (its provider is not used)."""
@@ -100,13 +115,46 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
     past = read_history_csv(history) if history else []
     seed = seed if seed is not None else secrets.randbelow(2**31)
     managers = {p.email: p.manager_email for p in roster.people}
-    result = pair_people(people, _rules(program), history=past, managers=managers, seed=seed)
+    result = pair_people(people, rules_of(program), history=past, managers=managers, seed=seed)
     write_pairs_csv(out, result.groups, result.unpaired)
     click.echo(f"{len(people)} people: {_pairing_summary(result)} (seed {seed})", err=True)
     for reason, count in Counter(u.reason for u in result.unpaired).most_common():
         click.echo(f"  unpaired, {reason}: {count}", err=True)
     if not result.maximum_proven:
         click.echo("  note: could not prove that no other pairing pairs more people", err=True)
+
+
+@cli.command()
+@click.argument("config", type=EXISTING_FILE)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write into.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="The pairing seed.")
+@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601).")
+@user_errors
+def preview(config: Path, out: Path, seed: int, now_text: str | None) -> None:
+    """A dry run: read, pair, plan and render into OUT; nothing is sent or stored."""
+    from scheduler.bootstrap import build_calendar
+    from scheduler.preview import write_preview
+
+    program = load_program(config)
+    roster = _local_roster(program)
+    if roster.problems:
+        _print_problems(roster.problems, skipped=True)
+    lines = write_preview(
+        program,
+        roster,
+        build_calendar(program),
+        out,
+        now=_moment(now_text),
+        seed=seed,
+        secret=b"preview: reply addresses here are not real",
+    )
+    for line in lines:
+        click.echo(line)
 
 
 @cli.command()
@@ -127,12 +175,19 @@ def run(config: Path, now_text: str | None) -> None:
 
         with Progress(transient=True) as progress:
             task = progress.add_task("Starting", total=len(STEPS))
-            reports = run_cycle(runtime, now, lambda title: progress.update(task, description=title, advance=1))
+            reports = run_cycle(
+                runtime, now, lambda title: progress.update(task, description=title, advance=1)
+            )
     else:
         reports = run_cycle(runtime, now, lambda title: click.echo(f"{title}...", err=True))
     for report in reports:
-        shown = report.done[:5] + ([f"... and {len(report.done) - 5} more"] if len(report.done) > 5 else [])
-        click.echo(f"{report.step}: {len(report.done)} done" + (f", {len(report.problems)} problem(s)" if report.problems else ""))
+        shown = report.done[:5] + (
+            [f"... and {len(report.done) - 5} more"] if len(report.done) > 5 else []
+        )
+        click.echo(
+            f"{report.step}: {len(report.done)} done"
+            + (f", {len(report.problems)} problem(s)" if report.problems else "")
+        )
         for line in shown:
             click.echo(f"  {line}")
         for line in report.problems[:10]:
@@ -145,19 +200,10 @@ def _moment(text: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UserError(f"--now: {text!r} is not an ISO 8601 moment such as 2027-01-04T09:00:00+00:00") from exc
+        raise UserError(
+            f"--now: {text!r} is not an ISO 8601 moment such as 2027-01-04T09:00:00+00:00"
+        ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _rules(program: Program) -> PairingRules:
-    rules = program.pairing
-    return PairingRules(
-        level_tolerance=rules.level_tolerance,
-        avoid_reporting_line=rules.avoid_reporting_line,
-        avoid_same_department=rules.avoid_same_department,
-        avoid_repeats=rules.avoid_repeats,
-        odd_one_out=rules.odd_one_out,
-    )
 
 
 def _local_roster(program: Program) -> Roster:

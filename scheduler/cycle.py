@@ -21,8 +21,10 @@ STEPS: tuple[tuple[str, Step], ...] = (
 )
 
 
-def run_cycle(rt: Runtime, now: datetime, on_step: Callable[[str], None] = lambda _: None) -> list[Report]:
-    """Every step once, in order; each is idempotent, so a cycle cut short is finished by the next."""
+def run_cycle(
+    rt: Runtime, now: datetime, on_step: Callable[[str], None] = lambda _: None
+) -> list[Report]:
+    """Every step once, in order; each is idempotent, so the next cycle finishes a cut-short one."""
     reports = []
     for title, step in STEPS:
         on_step(title)

@@ -25,6 +25,8 @@ _CALENDAR_TYPES = ("text/calendar", "application/ics")
 # in force around it without carrying decades of transitions.
 _ZONE_MARGIN = timedelta(days=366)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# An addr-spec with nothing that could end a content line, a parameter or a header.
+_PLAIN_ADDRESS = re.compile(r"[^\s\"(),:;<>@\[\\\]]+@[^\s\"(),:;<>@\[\\\]]+")
 
 
 def request_ics(booking: Booking, *, stamp: datetime, join_url: str | None = None) -> bytes:
@@ -158,9 +160,6 @@ def _address_of(person: Attendee, *, attending: bool = False) -> vCalAddress:
     )
 
 
-_PLAIN_ADDRESS = re.compile(r"[^\s\"(),:;<>@\[\\\]]+@[^\s\"(),:;<>@\[\\\]]+")
-
-
 def _event_facts(event: Event, method: str, who: str | None) -> Iterator[MeetingFact]:
     uid = str(event.get("UID", "")).strip()
     if not uid:
@@ -192,7 +191,7 @@ def _stamp_of(event: Event) -> datetime | None:
 
 
 def _address(value: object) -> str | None:
-    """'MAILTO:Bob@Example.com' -> 'bob@example.com'; None for anything without an '@'."""
+    """'MAILTO:Bob@Example.com' -> 'bob@example.com'; None for anything but a plain address."""
     if value is None:
         return None
     text = str(value).strip().lower().removeprefix("mailto:").strip()

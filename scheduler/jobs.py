@@ -118,18 +118,26 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     last = s.scalars(select(Round).order_by(Round.opened_at.desc()).limit(1)).first()
     today = rt.today(now)
     if last is not None and add_span(rt.today(last.opened_at), rt.program.rounds.every) > today:
-        report.done.append(f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}")
+        report.done.append(
+            f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}"
+        )
         return
     taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
     rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
-    waiting = [_person(r) for r in rows if r.participating and r.email not in taken and r.level is not None]
+    waiting = [
+        _person(r) for r in rows if r.participating and r.email not in taken and r.level is not None
+    ]
     if len(waiting) < 2 and last is not None:
         report.done.append(f"{len(waiting)} waiting: no round needed")
         return
-    seed = seed if seed is not None else int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
+    seed = (
+        seed
+        if seed is not None
+        else int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
+    )
     result = pair_people(
         waiting,
-        _rules(rt.program),
+        rules_of(rt.program),
         history=store_ops.partners_history(s),
         managers={r.email: r.manager_email for r in rows},
         seed=seed,
@@ -141,9 +149,13 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     start = max(rt.program.program.start, today)
     for group in result.groups:
         pair_id = _pair_id(round_.id, group)
-        s.add(Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now))
+        s.add(
+            Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now)
+        )
         s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
-    report.done.append(f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting")
+    report.done.append(
+        f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
+    )
 
 
 def _pair_id(round_id: int, group: Sequence[str]) -> str:
@@ -151,15 +163,28 @@ def _pair_id(round_id: int, group: Sequence[str]) -> str:
     return "p" + b32encode(digest).decode().lower()[:9]
 
 
-def _rules(program: Program) -> PairingRules:
+def rules_of(program: Program) -> PairingRules:
+    """The program file's pairing section as the pairing engine's rules."""
     r = program.pairing
-    return PairingRules(r.level_tolerance, r.avoid_reporting_line, r.avoid_same_department, r.avoid_repeats, r.odd_one_out)
+    return PairingRules(
+        r.level_tolerance,
+        r.avoid_reporting_line,
+        r.avoid_same_department,
+        r.avoid_repeats,
+        r.odd_one_out,
+    )
 
 
 def _person(row: PersonRow) -> Person:
     return Person(
-        email=row.email, name=row.name, title=row.title, department=row.department, level=row.level,
-        manager_email=row.manager_email, timezone=row.timezone, aliases=tuple(row.aliases),
+        email=row.email,
+        name=row.name,
+        title=row.title,
+        department=row.department,
+        level=row.level,
+        manager_email=row.manager_email,
+        timezone=row.timezone,
+        aliases=tuple(row.aliases),
     )
 
 
@@ -192,40 +217,67 @@ def _active_pairs(s: Session, today: date) -> list[tuple[Pair, list[Person]]]:
     return [(p, members[p.id]) for p in pairs]
 
 
-def _busy(rt: Runtime, due: Sequence[tuple[Pair, list[Person], MeetingTarget]]) -> dict[str, list[Interval]]:
+def _busy(
+    rt: Runtime, due: Sequence[tuple[Pair, list[Person], MeetingTarget]]
+) -> dict[str, list[Interval]]:
     zone = rt.zone
     first = min(t.target for _, _, t in due) - timedelta(days=8)
     last = max(t.target for _, _, t in due) + timedelta(days=9)
-    window = Interval(datetime.combine(first, datetime.min.time(), zone), datetime.combine(last, datetime.min.time(), zone))
+    window = Interval(
+        datetime.combine(first, datetime.min.time(), zone),
+        datetime.combine(last, datetime.min.time(), zone),
+    )
     emails = sorted({p.email for _, peers, _ in due for p in peers})
     return rt.providers.calendar.busy(emails, window)
 
 
 def _plan_one(
-    rt: Runtime, s: Session, pair: Pair, peers: list[Person], target: MeetingTarget,
-    busy: dict[str, list[Interval]], now: datetime, report: Report,
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    peers: list[Person],
+    target: MeetingTarget,
+    busy: dict[str, list[Interval]],
+    now: datetime,
+    report: Report,
 ) -> None:
     meetings = rt.program.meetings
     previous = s.scalars(
-        select(Meeting.starts_at).where(Meeting.pair_id == pair.id, Meeting.starts_at.is_not(None))
-        .order_by(Meeting.number.desc()).limit(1)
+        select(Meeting.starts_at)
+        .where(Meeting.pair_id == pair.id, Meeting.starts_at.is_not(None))
+        .order_by(Meeting.number.desc())
+        .limit(1)
     ).first()
     slot = best_slot(
         target.target,
         [Availability(p.email, p.timezone, busy.get(p.email, [])) for p in peers],
-        length=meetings.length, days=meetings.days, hours=meetings.hours,
-        not_before=now + timedelta(hours=2), previous=previous, burden=dict(pair.odd_minutes),
+        length=meetings.length,
+        days=meetings.days,
+        hours=meetings.hours,
+        not_before=now + timedelta(hours=2),
+        previous=previous,
+        burden=dict(pair.odd_minutes),
     )
     if isinstance(slot, NoSlot):
         report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
         return
     key = f"{pair.id}-{target.number}-0"
     domain = rt.program.provider.mailbox.rpartition("@")[2]
-    s.add(Meeting(
-        pair_id=pair.id, number=target.number, attempt=0, phase=target.phase, target_date=target.target,
-        starts_at=slot.start, ends_at=slot.end, uid=f"{key}@{domain}", booking_key=key,
-        state="planned", updated_at=now,
-    ))
+    s.add(
+        Meeting(
+            pair_id=pair.id,
+            number=target.number,
+            attempt=0,
+            phase=target.phase,
+            target_date=target.target,
+            starts_at=slot.start,
+            ends_at=slot.end,
+            uid=f"{key}@{domain}",
+            booking_key=key,
+            state="planned",
+            updated_at=now,
+        )
+    )
     ledger = dict(pair.odd_minutes)
     for email, minutes in slot.odd_minutes.items():
         ledger[email] = ledger.get(email, 0) + minutes
@@ -240,7 +292,9 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
     event it made before; where the calendar books by email, the invitation goes to the outbox."""
     report = Report("book")
     with rt.store.session() as s:
-        planned = s.scalars(select(Meeting).where(Meeting.state == "planned").order_by(Meeting.id)).all()
+        planned = s.scalars(
+            select(Meeting).where(Meeting.state == "planned").order_by(Meeting.id)
+        ).all()
         bookings = [_booking(rt, s, m) for m in planned]
     if not bookings:
         return report
@@ -252,7 +306,12 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
             meeting = s.scalars(select(Meeting).where(Meeting.booking_key == booking.key)).one()
             if made is None or meeting.state != "planned":
                 continue
-            meeting.event_id, meeting.join_url, meeting.state, meeting.updated_at = made.event_id, made.join_url, "booked", now
+            meeting.event_id, meeting.join_url, meeting.state, meeting.updated_at = (
+                made.event_id,
+                made.join_url,
+                "booked",
+                now,
+            )
             if by_mail:
                 _enqueue_invitation(rt, s, meeting, booking, now)
             report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")
@@ -260,28 +319,40 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
 
 
 def _booking(rt: Runtime, s: Session, meeting: Meeting, *, sequence: int | None = None) -> Booking:
-    peers = [_person(r) for r in s.scalars(
-        select(PersonRow).join(PairMember).where(PairMember.pair_id == meeting.pair_id).order_by(PairMember.position)
-    )]
+    peers = [
+        _person(r)
+        for r in s.scalars(
+            select(PersonRow)
+            .join(PairMember)
+            .where(PairMember.pair_id == meeting.pair_id)
+            .order_by(PairMember.position)
+        )
+    ]
     names = " & ".join(p.display_name for p in peers)
     program = rt.program
     reply_to = reply_address(program.provider.mailbox, meeting.pair_id, rt.secret)
     assert meeting.starts_at is not None and meeting.ends_at is not None
     return Booking(
-        key=meeting.booking_key, uid=meeting.uid, sequence=meeting.sequence if sequence is None else sequence,
+        key=meeting.booking_key,
+        uid=meeting.uid,
+        sequence=meeting.sequence if sequence is None else sequence,
         summary=f"{program.program.name}: {names} (conversation {meeting.number})",
         description=(
             f"Conversation {meeting.number} of your pairing in {program.program.name}.\n"
             f"To pause, skip or reschedule, reply to {reply_to} with one word."
         ),
-        start=meeting.starts_at, end=meeting.ends_at, timezone=program.program.timezone,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        timezone=program.program.timezone,
         organizer=Attendee(program.provider.mailbox, program.program.name),
         attendees=tuple(Attendee(p.email, p.display_name) for p in peers),
         video=program.meetings.video,
     )
 
 
-def _enqueue_invitation(rt: Runtime, s: Session, meeting: Meeting, booking: Booking, now: datetime) -> None:
+def _enqueue_invitation(
+    rt: Runtime, s: Session, meeting: Meeting, booking: Booking, now: datetime
+) -> None:
     from scheduler.invites import invitation_mail
     from scheduler.kits import make_message_id
 
@@ -289,12 +360,26 @@ def _enqueue_invitation(rt: Runtime, s: Session, meeting: Meeting, booking: Book
     message_id = make_message_id(key, rt.program.provider.mailbox.rpartition("@")[2])
     text = booking.description
     message = invitation_mail(
-        booking, method="REQUEST", message_id=message_id, subject=booking.summary, text=text, html=None,
-        sender_name=rt.program.program.name, date=now, join_url=meeting.join_url,
+        booking,
+        method="REQUEST",
+        message_id=message_id,
+        subject=booking.summary,
+        text=text,
+        html=None,
+        sender_name=rt.program.program.name,
+        date=now,
+        join_url=meeting.join_url,
     )
     store_ops.enqueue_mail(
-        s, key=key, message_id=message_id, kind="invite", pair_id=meeting.pair_id,
-        recipients=[a.email for a in booking.attendees], subject=booking.summary, raw=message.as_bytes(), now=now,
+        s,
+        key=key,
+        message_id=message_id,
+        kind="invite",
+        pair_id=meeting.pair_id,
+        recipients=[a.email for a in booking.attendees],
+        subject=booking.summary,
+        raw=message.as_bytes(),
+        now=now,
     )
 
 
@@ -308,7 +393,9 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
             if pair.id in sent:
                 continue
             booked = s.scalars(
-                select(Meeting).where(Meeting.pair_id == pair.id, Meeting.state == "booked").order_by(Meeting.number)
+                select(Meeting)
+                .where(Meeting.pair_id == pair.id, Meeting.state == "booked")
+                .order_by(Meeting.number)
             ).all()
             if not booked:
                 continue
@@ -316,12 +403,25 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
             context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
             context["booked"] = not by_mail
             mail = pair_mail(
-                rt.kits, rt.program, kind="launch_kit", key=f"kit:{pair.id}", context=context, peers=peers,
-                now=now, reply_to=str(context["pair"]["reply_address"]),  # type: ignore[index]
+                rt.kits,
+                rt.program,
+                kind="launch_kit",
+                key=f"kit:{pair.id}",
+                context=context,
+                peers=peers,
+                now=now,
+                reply_to=str(context["pair"]["reply_address"]),  # type: ignore[index]
             )
             if store_ops.enqueue_mail(
-                s, key=mail.key, message_id=mail.message_id, kind=mail.kind, pair_id=pair.id,
-                recipients=mail.recipients, subject=mail.subject, raw=mail.raw, now=now,
+                s,
+                key=mail.key,
+                message_id=mail.message_id,
+                kind=mail.kind,
+                pair_id=pair.id,
+                recipients=mail.recipients,
+                subject=mail.subject,
+                raw=mail.raw,
+                now=now,
             ):
                 report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
     return report

@@ -19,7 +19,7 @@ from scheduler import store_ops
 from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
 from scheduler.ports import FactKind, OutgoingMail, ProviderError
-from scheduler.store import CalendarFact, Meeting, Outbox, Pair
+from scheduler.store import CalendarFact, Meeting, Pair
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -32,7 +32,10 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
     _recover(rt, now - (timedelta(0) if recover_now else STALE_CLAIM), report)
     while True:
         with rt.store.session() as s:
-            due = [(row.id, row.key, row.message_id, row.raw, tuple(row.recipients)) for row in store_ops.due_mail(s, now=now)]
+            due = [
+                (row.id, row.key, row.message_id, row.raw, tuple(row.recipients))
+                for row in store_ops.due_mail(s, now=now)
+            ]
         if not due:
             return report
         progressed = False
@@ -45,7 +48,9 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
                 rt.providers.mailer.send([OutgoingMail(key, message_id, raw, recipients)])
             except ProviderError as exc:
                 with rt.store.session() as s:
-                    store_ops.release_mail(s, outbox_id, error=str(exc), permanent=exc.permanent, now=now)
+                    store_ops.release_mail(
+                        s, outbox_id, error=str(exc), permanent=exc.permanent, now=now
+                    )
                 report.problems.append(f"{key}: {exc}")
                 continue
             with rt.store.session() as s:
@@ -57,7 +62,10 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
 
 def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
     with rt.store.session() as s:
-        stale = [(row.id, row.message_id, row.key) for row in store_ops.stale_sending(s, older_than=older_than)]
+        stale = [
+            (row.id, row.message_id, row.key)
+            for row in store_ops.stale_sending(s, older_than=older_than)
+        ]
     if not stale:
         return
     sent = rt.providers.mailer.sent_ids([message_id for _, message_id, _ in stale])
@@ -67,8 +75,14 @@ def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
                 store_ops.mark_sent(s, outbox_id, now=older_than)
                 report.done.append(f"{key} (found in the mailbox after an interrupted send)")
             else:
-                store_ops.release_mail(s, outbox_id, error="interrupted send", permanent=False, now=older_than,
-                                       backoff=lambda _: timedelta(0))
+                store_ops.release_mail(
+                    s,
+                    outbox_id,
+                    error="interrupted send",
+                    permanent=False,
+                    now=older_than,
+                    backoff=lambda _: timedelta(0),
+                )
 
 
 def read_inbox(rt: Runtime, now: datetime) -> Report:
@@ -85,16 +99,26 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
         dedup = str(message.get("Message-ID") or "").strip() or f"provider:{item.provider_id}"
         with rt.store.session() as s:
             logged = store_ops.record_inbound(
-                s, dedup_key=dedup[:998], provider_id=item.provider_id, received_at=now,
-                sender=_sender(message), subject=str(message.get("Subject") or "")[:500],
+                s,
+                dedup_key=dedup[:998],
+                provider_id=item.provider_id,
+                received_at=now,
+                sender=_sender(message),
+                subject=str(message.get("Subject") or "")[:500],
             )
             if logged is None:
                 continue
             facts = facts_from_mail(message)
             for fact in facts:
-                key = hashlib.sha256(f"{fact.uid}|{fact.kind.value}|{fact.by}|{fact.seen_at}|{dedup}".encode()).hexdigest()
+                key = hashlib.sha256(
+                    f"{fact.uid}|{fact.kind.value}|{fact.by}|{fact.seen_at}|{dedup}".encode()
+                ).hexdigest()
                 store_ops.record_fact(
-                    s, dedup_key=key, meeting_uid=fact.uid, kind=fact.kind.value, by=fact.by,
+                    s,
+                    dedup_key=key,
+                    meeting_uid=fact.uid,
+                    kind=fact.kind.value,
+                    by=fact.by,
                     seen_at=fact.seen_at or now,
                     moved_start=fact.moved_to.start if fact.moved_to else None,
                     moved_end=fact.moved_to.end if fact.moved_to else None,
@@ -112,7 +136,9 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
     """Calendar facts onto meetings: a decline or a cancel marks the meeting skipped."""
     report = Report("facts")
     with rt.store.session() as s:
-        facts = s.scalars(select(CalendarFact).where(CalendarFact.applied.is_(False)).order_by(CalendarFact.id)).all()
+        facts = s.scalars(
+            select(CalendarFact).where(CalendarFact.applied.is_(False)).order_by(CalendarFact.id)
+        ).all()
         for fact in facts:
             fact.applied = True
             meeting = s.scalars(select(Meeting).where(Meeting.uid == fact.meeting_uid)).first()
@@ -123,7 +149,9 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
                 continue
             if fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
                 meeting.state, meeting.skipped_by, meeting.updated_at = "skipped", fact.by, now
-                report.done.append(f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})")
+                report.done.append(
+                    f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})"
+                )
     return report
 
 

@@ -16,8 +16,12 @@ from scheduler.model import Person, Phase, Unit
 from scheduler.reply_address import reply_address
 
 REPLY_COMMANDS = (
-    ("pause", "pause for 3 weeks", "Puts your meetings on hold, for a while or until a date "
-     '("pause until March 2"). Booked dates in between come off both calendars.'),
+    (
+        "pause",
+        "pause for 3 weeks",
+        "Puts your meetings on hold, for a while or until a date "
+        '("pause until March 2"). Booked dates in between come off both calendars.',
+    ),
     ("resume", "resume", "Starts the meetings again after a pause and books the next date."),
     ("end", "end", "Ends the pairing for both of you. No reason needed."),
     ("skip", "skip", "Skips the next meeting only; the one after stays as booked."),
@@ -64,11 +68,18 @@ def pair_context(
             "owner": program.program.owner,
             "owner_name": program.program.name + " team",
         },
-        "pair": {"id": pair_id, "reply_address": reply_address(program.provider.mailbox, pair_id, secret)},
+        "pair": {
+            "id": pair_id,
+            "reply_address": reply_address(program.provider.mailbox, pair_id, secret),
+        },
         "peers": [_peer(p) for p in peers],
         "recipient": None,
         "meetings": [
-            {"number": m.number, "starts_local": local_times(m.start, zones), "join_url": m.join_url}
+            {
+                "number": m.number,
+                "starts_local": local_times(m.start, zones),
+                "join_url": m.join_url,
+            }
             for m in meetings
         ],
         "cadence_text": cadence_text(program.cadence, start),
@@ -105,7 +116,8 @@ def pair_mail(
 
 
 def cadence_text(phases: Sequence[Phase], start: date) -> str:
-    """The rhythm in words: "every 2 weeks for the first 6 meetings, then monthly until January 2028"."""
+    """The rhythm in words, such as
+    "every 2 weeks for the first 6 meetings, then monthly until January 2028"."""
     parts = []
     for index, phase in enumerate(phases):
         every = _every(phase)
@@ -121,7 +133,9 @@ def cadence_text(phases: Sequence[Phase], start: date) -> str:
 def _every(phase: Phase) -> str:
     span = phase.every
     if span.count == 1:
-        return {Unit.MONTHS: "monthly", Unit.WEEKS: "weekly", Unit.DAYS: "daily"}.get(span.unit, f"every {span}")
+        return {Unit.MONTHS: "monthly", Unit.WEEKS: "weekly", Unit.DAYS: "daily"}.get(
+            span.unit, f"every {span}"
+        )
     return f"every {span}"
 
 

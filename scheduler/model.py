@@ -12,9 +12,9 @@ Glossary:
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Mapping
 
 
 class Unit(enum.Enum):

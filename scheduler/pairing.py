@@ -158,7 +158,6 @@ class _Graph:
         return cls(emails, levels, departments, manager, tin, tout, past, rules)
 
 
-
 def _compatibility(
     levels: list[int],
     departments: list[int],
@@ -348,7 +347,9 @@ def _proven_by_parts(graph: _Graph, mate: list[int]) -> bool:
 class _FreeSet:
     """People without a partner, by bucket, for the search's 'any free neighbour?' step."""
 
-    def __init__(self, graph: _Graph, mate: list[int], members: Collection[int] | None = None) -> None:
+    def __init__(
+        self, graph: _Graph, mate: list[int], members: Collection[int] | None = None
+    ) -> None:
         self.graph = graph
         self.by_bucket: dict[tuple[int, int], set[int]] = {}
         for i in range(graph.n) if members is None else members:

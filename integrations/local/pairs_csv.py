@@ -1,4 +1,4 @@
-"""The CSV files of `tandem pair`: earlier pairs in (email_a,email_b), new pairs out (pair,email)."""
+"""The CSV files of `tandem pair`: past pairs in (email_a,email_b), new pairs out (pair,email)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,18 @@ def read_history_csv(path: Path) -> list[tuple[str, str]]:
                 if not any(cell.strip() for cell in row):
                     continue
                 if max(a, b) >= len(row) or not row[a].strip() or not row[b].strip():
-                    raise UserError(f"{path}:{reader.line_num}: a row needs both email_a and email_b")
+                    raise UserError(
+                        f"{path}:{reader.line_num}: a row needs both email_a and email_b"
+                    )
                 pairs.append((row[a].strip().lower(), row[b].strip().lower()))
         except UnicodeDecodeError as exc:
             raise UserError(f"{path}: not UTF-8 text after line {reader.line_num}") from exc
     return pairs
 
 
-def write_pairs_csv(path: Path, groups: Sequence[Sequence[str]], unpaired: Sequence[Unpaired]) -> None:
+def write_pairs_csv(
+    path: Path, groups: Sequence[Sequence[str]], unpaired: Sequence[Unpaired]
+) -> None:
     """One row per member: the pair's number and the email; people left out get an empty pair."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:

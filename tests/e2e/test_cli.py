@@ -32,16 +32,24 @@ pairing:
 
 def tandem(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "scheduler.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def write_people(path: Path, people: list[Person]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["email", "name", "title", "department", "level", "manager_email", "timezone"])
+        writer.writerow(
+            ["email", "name", "title", "department", "level", "manager_email", "timezone"]
+        )
         for p in people:
-            writer.writerow([p.email, p.name, p.title, p.department, p.level, p.manager_email or "", p.timezone])
+            writer.writerow(
+                [p.email, p.name, p.title, p.department, p.level, p.manager_email or "", p.timezone]
+            )
 
 
 def read_pairs(path: Path) -> dict[str, list[str]]:
@@ -54,7 +62,9 @@ def read_pairs(path: Path) -> dict[str, list[str]]:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    (tmp_path / "program.yaml").write_text(PROGRAM.format(rule="chain", odd="trio"), encoding="utf-8")
+    (tmp_path / "program.yaml").write_text(
+        PROGRAM.format(rule="chain", odd="trio"), encoding="utf-8"
+    )
     write_people(tmp_path / "org.csv", organisation(120, seed=9))
     return tmp_path
 
@@ -69,11 +79,15 @@ def test_validate_summarises_a_good_program(folder: Path) -> None:
 
 def test_validate_lists_every_problem_with_file_line_and_column(folder: Path) -> None:
     (folder / "bad.yaml").write_text(
-        PROGRAM.format(rule="chian", odd="trio").replace("level_tolerance", "level_tolerence"), encoding="utf-8"
+        PROGRAM.format(rule="chian", odd="trio").replace("level_tolerance", "level_tolerence"),
+        encoding="utf-8",
     )
     result = tandem("validate", "bad.yaml", cwd=folder)
     assert result.returncode == 1
-    assert "bad.yaml:11:3: pairing.level_tolerence: unknown key (did you mean 'level_tolerance'?)" in result.stderr
+    assert (
+        "bad.yaml:11:3: pairing.level_tolerence: unknown key (did you mean 'level_tolerance'?)"
+        in result.stderr
+    )
     assert "bad.yaml:12:25: pairing.avoid_reporting_line" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -92,7 +106,18 @@ def test_validate_fails_on_bad_people_rows_and_names_their_lines(folder: Path) -
 def test_pair_skips_bad_rows_says_why_and_pairs_the_rest(folder: Path) -> None:
     with (folder / "org.csv").open("a", encoding="utf-8") as handle:
         handle.write(",No Email,T,Eng,3,,UTC\n")
-    result = tandem("pair", "--people", "org.csv", "--config", "program.yaml", "--seed", "5", "--out", "pairs.csv", cwd=folder)
+    result = tandem(
+        "pair",
+        "--people",
+        "org.csv",
+        "--config",
+        "program.yaml",
+        "--seed",
+        "5",
+        "--out",
+        "pairs.csv",
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stderr
     assert "skipped 1 row(s)" in result.stderr
     groups = read_pairs(folder / "pairs.csv")
@@ -105,7 +130,16 @@ def test_pair_with_history_never_repeats_a_pair_and_the_seed_decides(folder: Pat
         handle.write("email_a,email_b\n")
         for a, b in history(people, 3, seed=1):
             handle.write(f"{a},{b}\n")
-    args = ["pair", "--people", "org.csv", "--config", "program.yaml", "--history", "past.csv", "--out"]
+    args = [
+        "pair",
+        "--people",
+        "org.csv",
+        "--config",
+        "program.yaml",
+        "--history",
+        "past.csv",
+        "--out",
+    ]
     assert tandem(*args, "one.csv", "--seed", "1", cwd=folder).returncode == 0
     assert tandem(*args, "two.csv", "--seed", "1", cwd=folder).returncode == 0
     assert tandem(*args, "three.csv", "--seed", "2", cwd=folder).returncode == 0
@@ -119,7 +153,18 @@ def test_pair_with_history_never_repeats_a_pair_and_the_seed_decides(folder: Pat
 
 
 def test_pair_reports_a_missing_history_file_as_a_user_error(folder: Path) -> None:
-    result = tandem("pair", "--people", "org.csv", "--config", "program.yaml", "--history", "nope.csv", "--out", "x.csv", cwd=folder)
+    result = tandem(
+        "pair",
+        "--people",
+        "org.csv",
+        "--config",
+        "program.yaml",
+        "--history",
+        "nope.csv",
+        "--out",
+        "x.csv",
+        cwd=folder,
+    )
     assert result.returncode == 1
     assert "nope.csv" in result.stderr
 
@@ -132,10 +177,23 @@ def test_a_mistyped_command_is_a_usage_error(folder: Path) -> None:
 @pytest.mark.slow
 def test_pair_handles_a_hundred_thousand_people_under_the_rules(tmp_path: Path) -> None:
     # Issue 2: `tandem pair` meets every rule on generated organisations of up to 100,000.
-    (tmp_path / "program.yaml").write_text(PROGRAM.format(rule="chain", odd="wait"), encoding="utf-8")
+    (tmp_path / "program.yaml").write_text(
+        PROGRAM.format(rule="chain", odd="wait"), encoding="utf-8"
+    )
     people = organisation(100_000, seed=4)
     write_people(tmp_path / "org.csv", people)
-    result = tandem("pair", "--people", "org.csv", "--config", "program.yaml", "--seed", "3", "--out", "pairs.csv", cwd=tmp_path)
+    result = tandem(
+        "pair",
+        "--people",
+        "org.csv",
+        "--config",
+        "program.yaml",
+        "--seed",
+        "3",
+        "--out",
+        "pairs.csv",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     groups = read_pairs(tmp_path / "pairs.csv")
     by_email = {p.email: p for p in people}
