@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from base64 import b32encode
 from collections import defaultdict
 from collections.abc import Sequence
+from email.policy import SMTP
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from scheduler import store_ops
 from scheduler.cadence import meeting_targets, next_to_book
 from scheduler.config_schema import Program
+from scheduler.faults import crash_point
 from scheduler.kits import Kits
+from scheduler.leases import holder_name, take_lease
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, MeetingTarget, Person, add_span
 from scheduler.pairing import PairingRules, pair_people
@@ -100,9 +102,9 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
     """Open a round for the people without a pair, when one is due: the first round at once,
     later ones every `rounds.every` while at least two people wait."""
     report = Report("round")
-    holder = uuid.uuid4().hex
+    holder = holder_name()
     with rt.store.session() as s:
-        if not store_ops.acquire_lease(s, "round", holder, now=now, ttl=ROUND_LEASE):
+        if not take_lease(s, "round", holder, now=now, ttl=ROUND_LEASE):
             report.done.append("another worker is pairing")
             return report
     try:
@@ -153,6 +155,7 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
             Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now)
         )
         s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
+    crash_point("round")
     report.done.append(
         f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
     )
@@ -205,6 +208,7 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
         busy = _busy(rt, due)
         for pair, peers, target in due:
             _plan_one(rt, s, pair, peers, target, busy, now, report)
+            crash_point("plan")
     return report
 
 
@@ -299,6 +303,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
     if not bookings:
         return report
     booked = {b.key: b for b in rt.providers.calendar.book(bookings)}
+    crash_point("booked")
     by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
     with rt.store.session() as s:
         for booking in bookings:
@@ -378,7 +383,7 @@ def _enqueue_invitation(
         pair_id=meeting.pair_id,
         recipients=[a.email for a in booking.attendees],
         subject=booking.summary,
-        raw=message.as_bytes(),
+        raw=message.as_bytes(policy=SMTP),
         now=now,
     )
 
@@ -423,5 +428,6 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
                 raw=mail.raw,
                 now=now,
             ):
+                crash_point("kit")
                 report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
     return report

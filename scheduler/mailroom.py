@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -16,6 +16,7 @@ from email.parser import BytesParser
 from sqlalchemy import select
 
 from scheduler import store_ops
+from scheduler.faults import crash_point
 from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
 from scheduler.ports import FactKind, OutgoingMail, ProviderError
@@ -29,7 +30,8 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
     """Send what is due. `recover_now` treats every claimed row as a crash to recover (safe
     only when no other sender runs, as in `tandem run`); otherwise claims older than 10 min."""
     report = Report("send")
-    _recover(rt, now - (timedelta(0) if recover_now else STALE_CLAIM), report)
+    everything = datetime.max.replace(tzinfo=UTC)
+    _recover(rt, now, everything if recover_now else now - STALE_CLAIM, report)
     while True:
         with rt.store.session() as s:
             due = [
@@ -44,6 +46,7 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
                 if not store_ops.claim_mail(s, outbox_id, now=now):
                     continue
             progressed = True
+            crash_point("claimed")
             try:
                 rt.providers.mailer.send([OutgoingMail(key, message_id, raw, recipients)])
             except ProviderError as exc:
@@ -53,6 +56,7 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
                     )
                 report.problems.append(f"{key}: {exc}")
                 continue
+            crash_point("sent")
             with rt.store.session() as s:
                 store_ops.mark_sent(s, outbox_id, now=now)
             report.done.append(key)
@@ -60,7 +64,7 @@ def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Repor
             return report
 
 
-def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
+def _recover(rt: Runtime, now: datetime, older_than: datetime, report: Report) -> None:
     with rt.store.session() as s:
         stale = [
             (row.id, row.message_id, row.key)
@@ -72,7 +76,7 @@ def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
     with rt.store.session() as s:
         for outbox_id, message_id, key in stale:
             if message_id in sent:
-                store_ops.mark_sent(s, outbox_id, now=older_than)
+                store_ops.mark_sent(s, outbox_id, now=now)
                 report.done.append(f"{key} (found in the mailbox after an interrupted send)")
             else:
                 store_ops.release_mail(
@@ -80,7 +84,7 @@ def _recover(rt: Runtime, older_than: datetime, report: Report) -> None:
                     outbox_id,
                     error="interrupted send",
                     permanent=False,
-                    now=older_than,
+                    now=now,
                     backoff=lambda _: timedelta(0),
                 )
 

@@ -6,6 +6,7 @@ Kept apart from the jobs so that `tandem preview` renders exactly what `tandem r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from email.policy import SMTP
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -112,7 +113,7 @@ def pair_mail(
         date=now,
     )
     recipients = tuple(p.email for p in peers)
-    return Mail(key, kind, message_id, rendered.subject, recipients, message.as_bytes())
+    return Mail(key, kind, message_id, rendered.subject, recipients, message.as_bytes(policy=SMTP))
 
 
 def cadence_text(phases: Sequence[Phase], start: date) -> str:

@@ -94,7 +94,7 @@ class SmtpMailer:
                 if mail.message_id.strip() in logged:  # the same message twice in one batch
                     continue
                 try:
-                    smtp.sendmail(_sender(mail), list(mail.recipients), mail.raw, _options(mail))
+                    smtp.sendmail(_sender(mail), list(mail.recipients), _crlf(mail.raw), _options(mail))
                 except (smtplib.SMTPException, OSError) as error:
                     raise _smtp_error(error, f"sending {mail.message_id}") from error
                 _append_log(self.sent_log, mail.message_id)
@@ -202,6 +202,12 @@ def _sender(mail: OutgoingMail) -> str:
     if isinstance(header, AddressHeader) and header.addresses:
         return header.addresses[0].addr_spec
     raise ProviderError(f"{mail.message_id} has no From address", permanent=True)
+
+
+def _crlf(raw: bytes) -> bytes:
+    """SMTP lines end in CRLF (RFC 5321 2.3.8); smtplib sends bytes as they are, and strict
+    servers refuse bare LF."""
+    return re.sub(rb"\r?\n", b"\r\n", raw)
 
 
 def _options(mail: OutgoingMail) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,12 @@ def a_reply_mail(ics: bytes, *, sender: str, charset: str = "utf-8") -> EmailMes
     parsed = BytesParser(policy=policy.default).parsebytes(mail.as_bytes())
     assert isinstance(parsed, EmailMessage)
     return parsed
+
+
+def parts_of(mail: Message) -> list[Message]:
+    payload = mail.get_payload()
+    assert isinstance(payload, list)
+    return [part for part in payload if isinstance(part, Message)]
 
 
 def read_back(mail: EmailMessage) -> EmailMessage:
@@ -177,7 +183,10 @@ def test_the_start_is_local_time_that_both_parsers_put_on_the_same_instant(
     parsed = vobject.readOne(ics.decode())
     assert parsed.vtimezone.tzid.value == zone
     rules = parsed.vtimezone.gettzinfo()  # dateutil's reading of the VTIMEZONE alone
-    for moment, expected in ((parsed.vevent.dtstart.value, start), (parsed.vevent.dtend.value, booking.end)):
+    for moment, expected in (
+        (parsed.vevent.dtstart.value, start),
+        (parsed.vevent.dtend.value, booking.end),
+    ):
         local = moment.replace(tzinfo=None).replace(tzinfo=rules)
         assert local.astimezone(UTC) == expected
 
@@ -212,7 +221,7 @@ def test_a_cancel_keeps_the_uid_raises_the_sequence_and_frees_the_time() -> None
     _, requested = the_event(request)
     assert calendar["METHOD"] == "CANCEL"
     assert event["UID"] == requested["UID"]
-    assert event["SEQUENCE"] > requested["SEQUENCE"]
+    assert event.sequence > requested.sequence
     assert event["STATUS"] == "CANCELLED"
     assert event["X-MICROSOFT-CDO-BUSYSTATUS"] == "FREE"
     assert set(attendees_by_icalendar(cancel)) == set(attendees_by_icalendar(request))
@@ -225,9 +234,9 @@ def test_a_cancel_keeps_the_uid_raises_the_sequence_and_frees_the_time() -> None
 def test_a_join_link_is_the_location_and_closes_the_description() -> None:
     _, event = the_event(request_ics(a_booking(), stamp=STAMP, join_url=JOIN))
 
-    assert event["LOCATION"] == JOIN
-    assert event["DESCRIPTION"].endswith(f"\n\n{JOIN}")
-    assert event["DESCRIPTION"].startswith("Your first Tandem meeting.\nSay hello, share")
+    assert event.location == JOIN
+    assert str(event.description).endswith(f"\n\n{JOIN}")
+    assert str(event.description).startswith("Your first Tandem meeting.\nSay hello, share")
 
 
 def test_without_a_join_link_there_is_no_location() -> None:
@@ -244,9 +253,16 @@ def test_a_hostile_name_cannot_add_an_attendee_or_change_a_role() -> None:
     by_vobject = attendees_by_vobject(ics)
     assert set(by_icalendar) == set(by_vobject) == {"bob.liu@example.com", "anna@example.com"}
     assert by_icalendar["bob.liu@example.com"]["ROLE"] == "REQ-PARTICIPANT"
-    assert by_icalendar["bob.liu@example.com"]["CN"] == 'Bob "the, boss"; ROLE=CHAIR ATTENDEE:mailto:evil@x'
+    assert (
+        by_icalendar["bob.liu@example.com"]["CN"]
+        == 'Bob "the, boss"; ROLE=CHAIR ATTENDEE:mailto:evil@x'
+    )
     assert by_vobject["bob.liu@example.com"]["ROLE"] == ["REQ-PARTICIPANT"]
-    assert b"evil@x" not in ics.replace(b"\r\n ", b"").split(b"CN=")[0]
+    unfolded = ics.replace(b"\r\n ", b"").split(b"\r\n")
+    assert [line for line in unfolded if line.startswith(b"ATTENDEE")] == [
+        line for line in unfolded if line.startswith(b"ATTENDEE;CN=")
+    ]
+    assert len([line for line in unfolded if line.startswith(b"ATTENDEE")]) == 2
 
 
 def test_a_hostile_summary_stays_one_property() -> None:
@@ -266,10 +282,8 @@ def test_any_directory_name_yields_exactly_the_intended_attendees(name: str) -> 
     ics = request_ics(a_booking(attendees=attendees), stamp=STAMP)
 
     by_icalendar = attendees_by_icalendar(ics)
-    assert set(by_icalendar) == set(attendees_by_vobject(ics)) == {
-        "bob.liu@example.com",
-        "anna@example.com",
-    }
+    expected = {"bob.liu@example.com", "anna@example.com"}
+    assert set(by_icalendar) == set(attendees_by_vobject(ics)) == expected
     assert by_icalendar["bob.liu@example.com"]["ROLE"] == "REQ-PARTICIPANT"
     assert "\n" not in by_icalendar["bob.liu@example.com"]["CN"]
 
@@ -324,11 +338,11 @@ def test_an_invitation_nests_the_calendar_where_gmail_and_outlook_look() -> None
     mail = read_back(an_invitation())
 
     assert mail.get_content_type() == "multipart/mixed"
-    alternative, attachment = mail.get_payload()
+    alternative, attachment = parts_of(mail)
     assert alternative.get_content_type() == "multipart/alternative"
-    kinds = [part.get_content_type() for part in alternative.get_payload()]
+    kinds = [part.get_content_type() for part in parts_of(alternative)]
     assert kinds == ["text/plain", "text/html", "text/calendar"]
-    inline = alternative.get_payload()[2]
+    inline = parts_of(alternative)[2]
     assert inline.get_param("method") == "REQUEST"
     assert inline.get_content_charset() == "utf-8"
     assert attachment.get_content_type() == "application/ics"
@@ -341,8 +355,8 @@ def test_an_invitation_nests_the_calendar_where_gmail_and_outlook_look() -> None
 def test_an_invitation_without_html_has_text_and_calendar_only() -> None:
     mail = read_back(an_invitation(html=None))
 
-    alternative, _ = mail.get_payload()
-    kinds = [part.get_content_type() for part in alternative.get_payload()]
+    alternative, _ = parts_of(mail)
+    kinds = [part.get_content_type() for part in parts_of(alternative)]
     assert kinds == ["text/plain", "text/calendar"]
 
 
@@ -350,8 +364,8 @@ def test_a_cancellation_mail_says_cancel_in_the_content_type_and_the_calendar() 
     booking = a_booking(sequence=1)
     mail = read_back(an_invitation(method="CANCEL", booking=booking))
 
-    alternative, attachment = mail.get_payload()
-    inline = alternative.get_payload()[-1]
+    alternative, attachment = parts_of(mail)
+    inline = parts_of(alternative)[-1]
     assert inline.get_param("method") == "CANCEL"
     assert attachment.get_payload(decode=True) == cancel_ics(booking, stamp=STAMP, join_url=JOIN)
 
@@ -565,7 +579,9 @@ def test_a_mangled_reply_never_raises(fixture: str, cuts: list[tuple[int, int, b
 
 
 def test_a_reply_mail_gives_the_facts_of_its_calendar() -> None:
-    mail = a_reply_mail(the_fixture("reply_declined_outlook.ics"), sender="Anna <Anna.Mueller@example.com>")
+    mail = a_reply_mail(
+        the_fixture("reply_declined_outlook.ics"), sender="Anna <Anna.Mueller@example.com>"
+    )
 
     [fact] = facts_from_mail(mail)
 
@@ -600,7 +616,9 @@ def test_a_reply_mail_from_someone_else_gives_nothing() -> None:
 
 
 def test_a_mail_without_a_sender_gives_nothing() -> None:
-    mail = a_reply_mail(the_fixture("reply_declined_outlook.ics"), sender="anna.mueller@example.com")
+    mail = a_reply_mail(
+        the_fixture("reply_declined_outlook.ics"), sender="anna.mueller@example.com"
+    )
     del mail["From"]
 
     assert facts_from_mail(mail) == []

@@ -138,7 +138,7 @@ def test_the_launch_kit_lists_the_booked_dates_in_both_time_zones() -> None:
 def test_the_launch_kit_says_when_the_dates_come_as_invitations_instead() -> None:
     context = {**sample_context("launch_kit"), "booked": False}
     text = BUILT_IN.render("launch_kit", context).text
-    assert "invitations for the first dates are attached" in text
+    assert "invitations for the first dates come in separate emails" in text
 
 
 def test_the_launch_kit_explains_how_to_pause_resume_or_end_by_reply() -> None:
