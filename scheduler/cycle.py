@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler import jobs, mailroom
+from scheduler import jobs, lifecycle, mailroom, nudges
 from scheduler.jobs import Report, Runtime
 
 Step = Callable[[Runtime, datetime], Report]
@@ -14,9 +14,12 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("Pairing people who wait", jobs.pair_round),
     ("Reading the program mailbox", mailroom.read_inbox),
     ("Applying calendar replies", mailroom.apply_facts),
+    ("Ending pauses that are due", lifecycle.resume_due),
+    ("Following up on skipped meetings", nudges.keep_pairs),
     ("Finding slots", jobs.plan_meetings),
     ("Booking meetings", jobs.book_meetings),
     ("Writing launch kits", jobs.send_launch_kits),
+    ("Writing notices", lifecycle.send_pending_notices),
     ("Sending mail", lambda rt, now: mailroom.send_mail(rt, now, recover_now=True)),
 )
 

@@ -32,7 +32,7 @@ from scheduler.participants import select_participants
 from scheduler.ports import Attendee, Booking, Providers
 from scheduler.reply_address import reply_address
 from scheduler.roster import build_roster
-from scheduler.slots import Availability, NoSlot, best_slot
+from scheduler.slots import Availability, NoSlot, Slot, best_slot
 from scheduler.store import Meeting, Outbox, Pair, PairMember, Round, Store
 from scheduler.store import Person as PersonRow
 
@@ -79,7 +79,7 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
             if row is None:
                 row = PersonRow(email=person.email, first_seen=now)
                 s.add(row)
-            _copy_person(row, person, now, participating=person.email in chosen)
+            _copyperson_of(row, person, now, participating=person.email in chosen)
         for gone in known.values():
             if gone.removed_at is None:
                 gone.removed_at, gone.participating = now, False
@@ -91,7 +91,7 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-def _copy_person(row: PersonRow, person: Person, now: datetime, *, participating: bool) -> None:
+def _copyperson_of(row: PersonRow, person: Person, now: datetime, *, participating: bool) -> None:
     row.name, row.title, row.department = person.name, person.title, person.department
     row.level, row.manager_email, row.timezone = person.level, person.manager_email, person.timezone
     row.aliases, row.attributes = list(person.aliases), dict(person.attributes)
@@ -127,7 +127,9 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
     rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
     waiting = [
-        _person(r) for r in rows if r.participating and r.email not in taken and r.level is not None
+        person_of(r)
+        for r in rows
+        if r.participating and r.email not in taken and r.level is not None
     ]
     if len(waiting) < 2 and last is not None:
         report.done.append(f"{len(waiting)} waiting: no round needed")
@@ -178,7 +180,8 @@ def rules_of(program: Program) -> PairingRules:
     )
 
 
-def _person(row: PersonRow) -> Person:
+def person_of(row: PersonRow) -> Person:
+    """A stored person as the domain's Person."""
     return Person(
         email=row.email,
         name=row.name,
@@ -217,7 +220,7 @@ def _active_pairs(s: Session, today: date) -> list[tuple[Pair, list[Person]]]:
     members: dict[str, list[Person]] = defaultdict(list)
     rows = s.execute(select(PairMember, PersonRow).join(PersonRow).order_by(PairMember.position))
     for member, person in rows:
-        members[member.pair_id].append(_person(person))
+        members[member.pair_id].append(person_of(person))
     return [(p, members[p.id]) for p in pairs]
 
 
@@ -244,7 +247,13 @@ def _plan_one(
     busy: dict[str, list[Interval]],
     now: datetime,
     report: Report,
-) -> None:
+    *,
+    attempt: int = 0,
+    not_before: datetime | None = None,
+    record: bool = True,
+) -> Slot | None:
+    """Find a slot for one meeting and, with `record`, keep it as planned (a new attempt when
+    rebooking)."""
     meetings = rt.program.meetings
     previous = s.scalars(
         select(Meeting.starts_at)
@@ -258,20 +267,22 @@ def _plan_one(
         length=meetings.length,
         days=meetings.days,
         hours=meetings.hours,
-        not_before=now + timedelta(hours=2),
+        not_before=max(now + timedelta(hours=2), not_before or now),
         previous=previous,
         burden=dict(pair.odd_minutes),
     )
     if isinstance(slot, NoSlot):
         report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
-        return
-    key = f"{pair.id}-{target.number}-0"
+        return None
+    if not record:
+        return slot
+    key = f"{pair.id}-{target.number}-{attempt}"
     domain = rt.program.provider.mailbox.rpartition("@")[2]
     s.add(
         Meeting(
             pair_id=pair.id,
             number=target.number,
-            attempt=0,
+            attempt=attempt,
             phase=target.phase,
             target_date=target.target,
             starts_at=slot.start,
@@ -289,6 +300,51 @@ def _plan_one(
     for p in peers:
         busy.setdefault(p.email, []).append(Interval(slot.start, slot.end))
     report.done.append(f"pair {pair.id}, meeting {target.number}: {slot.start:%Y-%m-%d %H:%M} UTC")
+    return slot
+
+
+def replan(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    old: Meeting,
+    *,
+    not_before: datetime | None,
+    now: datetime,
+    record: bool = True,
+) -> Slot | None:
+    """Plan a new attempt of a meeting that was skipped or moved away from, near its target."""
+    peers = pair_peers(s, pair.id)
+    target = MeetingTarget(old.number, old.phase, max(old.target_date, rt.today(now)))
+    busy = _busy(rt, [(pair, peers, target)])
+    attempts = s.scalars(
+        select(Meeting.attempt).where(Meeting.pair_id == pair.id, Meeting.number == old.number)
+    )
+    report = Report("replan")
+    return _plan_one(
+        rt,
+        s,
+        pair,
+        peers,
+        target,
+        busy,
+        now,
+        report,
+        attempt=max(attempts) + 1,
+        not_before=not_before,
+        record=record,
+    )
+
+
+def pair_peers(s: Session, pair_id: str) -> list[Person]:
+    """The peers of a pair, in their order."""
+    rows = s.scalars(
+        select(PersonRow)
+        .join(PairMember)
+        .where(PairMember.pair_id == pair_id)
+        .order_by(PairMember.position)
+    )
+    return [person_of(r) for r in rows]
 
 
 def book_meetings(rt: Runtime, now: datetime) -> Report:
@@ -299,7 +355,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
         planned = s.scalars(
             select(Meeting).where(Meeting.state == "planned").order_by(Meeting.id)
         ).all()
-        bookings = [_booking(rt, s, m) for m in planned]
+        bookings = [booking_of(rt, s, m) for m in planned]
     if not bookings:
         return report
     booked = {b.key: b for b in rt.providers.calendar.book(bookings)}
@@ -323,9 +379,11 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-def _booking(rt: Runtime, s: Session, meeting: Meeting, *, sequence: int | None = None) -> Booking:
+def booking_of(
+    rt: Runtime, s: Session, meeting: Meeting, *, sequence: int | None = None
+) -> Booking:
     peers = [
-        _person(r)
+        person_of(r)
         for r in s.scalars(
             select(PersonRow)
             .join(PairMember)

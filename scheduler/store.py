@@ -254,6 +254,8 @@ class Pair(Base):
     on_owner_list: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     # {email: minutes}: who has taken the meetings at awkward hours so far, to share the burden
     odd_minutes: Mapped[dict[str, int]] = mapped_column(JSONValue, default=dict)
+    # an email owed once the next meetings are booked: {"kind", "key", "by_name"} (migration 0002)
+    pending_notice: Mapped[dict[str, str] | None] = mapped_column(JSONValue, nullable=True)
     created_at: Mapped[datetime]
 
 

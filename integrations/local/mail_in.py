@@ -4,7 +4,6 @@ only read; the core keeps what it has handled and drops repeats by Message-ID.""
 from __future__ import annotations
 
 import json
-import mailbox
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -171,7 +170,8 @@ class MaildirInbox:
     def _scan(self) -> dict[str, tuple[int, Path]]:
         """Every message's key, with its change time and path (the newest if listed twice)."""
         arrived: dict[str, tuple[int, Path]] = {}
-        mailbox.Maildir(self.folder, create=True)  # a person can drop files into new/
+        for part in ("tmp", "new", "cur"):  # so that a person can drop files into new/
+            (self.folder / part).mkdir(parents=True, exist_ok=True)
         for part in ("new", "cur"):
             for entry in (self.folder / part).iterdir():
                 if entry.name.startswith("."):

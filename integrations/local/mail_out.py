@@ -23,7 +23,7 @@ from tenacity.wait import WaitBaseT
 
 from scheduler.ports import OutgoingMail, ProviderError
 
-DEFAULT_WAIT: WaitBaseT = wait_exponential_jitter(initial=0.5, max=8, jitter=0.5)
+DEFAULT_WAIT: WaitBaseT = wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5)
 
 
 class SmtpMailer:
@@ -94,7 +94,9 @@ class SmtpMailer:
                 if mail.message_id.strip() in logged:  # the same message twice in one batch
                     continue
                 try:
-                    smtp.sendmail(_sender(mail), list(mail.recipients), _crlf(mail.raw), _options(mail))
+                    smtp.sendmail(
+                        _sender(mail), list(mail.recipients), _crlf(mail.raw), _options(mail)
+                    )
                 except (smtplib.SMTPException, OSError) as error:
                     raise _smtp_error(error, f"sending {mail.message_id}") from error
                 _append_log(self.sent_log, mail.message_id)
@@ -143,8 +145,14 @@ class MaildirMailer:
         ProviderError: permanent when the folder cannot be written.
         """
         try:
-            keys = set(mailbox.Maildir(self.folder, create=True).keys())
-            (self.folder / "eml").mkdir(exist_ok=True)
+            for part in (
+                "tmp",
+                "new",
+                "cur",
+                "eml",
+            ):  # Maildir(create=True) skips an existing folder
+                (self.folder / part).mkdir(parents=True, exist_ok=True)
+            keys = set(mailbox.Maildir(self.folder, create=False).keys())
             for mail in mails:
                 name = file_name(mail.message_id)
                 if name not in keys:

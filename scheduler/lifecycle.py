@@ -1,0 +1,335 @@
+"""A pair's lifecycle: pause, resume, end, skip and reschedule, whether a peer asked by email
+or HR from the command line. Each action is keyed by its cause (the message or the command
+that asked for it), so doing it again sends nothing new."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from email.policy import SMTP
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import store_ops
+from scheduler.jobs import Report, Runtime, booking_of, pair_peers, person_of
+from scheduler.kits import make_message_id
+from scheduler.messages import MeetingView, pair_context, pair_mail
+from scheduler.ports import Cancellation
+from scheduler.reply_address import reply_address
+from scheduler.store import Meeting, Pair
+from scheduler.store import Person as PersonRow
+
+UPCOMING = ("planned", "booked", "moved")
+
+
+def apply_command(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    command: str,
+    *,
+    until: date | None,
+    by: str | None,
+    cause: str,
+    now: datetime,
+) -> str:
+    """Carry out `command` on `pair` and return what was done, in words for the log."""
+    by_name = _name(s, by)
+    if pair.state == "ended":
+        return f"pair {pair.id} has ended; {command} does nothing"
+    if command == "pause":
+        return _pause(rt, s, pair, until, by_name, cause, now)
+    if command == "resume":
+        return resume(rt, s, pair, by_name, cause, now)
+    if command == "end":
+        return _end(rt, s, pair, by_name, cause, now)
+    if command in ("skip", "reschedule"):
+        return _next_meeting(rt, s, pair, command, by_name, cause, now)
+    raise ValueError(f"unknown command {command!r}")
+
+
+def resume(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime) -> str:
+    """Active again; the next meetings are booked by the next planning step, and the note
+    that lists them goes out once they are."""
+    if pair.state != "paused":
+        return f"pair {pair.id} is not paused"
+    pair.state, pair.paused_until = "active", None
+    pair.pending_notice = {
+        "kind": "resumed",
+        "key": f"resumed:{pair.id}:{cause}",
+        "by_name": by_name,
+    }
+    return f"pair {pair.id} resumed"
+
+
+def cancel_meetings(
+    rt: Runtime, s: Session, meetings: Sequence[Meeting], reason: str, now: datetime
+) -> None:
+    """Take meetings off every calendar: through the calendar's API, or by an iCalendar
+    CANCEL by email where the calendar books by email."""
+    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    cancellations = []
+    for meeting in meetings:
+        was_booked = meeting.state in ("booked", "moved")
+        meeting.state, meeting.updated_at = "cancelled", now
+        if not was_booked or meeting.starts_at is None:
+            continue
+        meeting.sequence += 1
+        booking = booking_of(rt, s, meeting)
+        if by_mail:
+            _mail_cancel(rt, s, meeting, booking, now)
+        else:
+            cancellations.append(Cancellation(booking, reason))
+    if cancellations:
+        rt.providers.calendar.cancel(cancellations)
+
+
+def upcoming(s: Session, pair: Pair, now: datetime) -> list[Meeting]:
+    rows = s.scalars(
+        select(Meeting)
+        .where(Meeting.pair_id == pair.id, Meeting.state.in_(UPCOMING))
+        .order_by(Meeting.number, Meeting.attempt)
+    )
+    return [m for m in rows if m.starts_at is None or m.starts_at > now]
+
+
+def notify(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    kind: str,
+    key: str,
+    extra: dict[str, object],
+    now: datetime,
+) -> bool:
+    """Send `kind` to the pair with its upcoming booked meetings listed; once per key."""
+    peers = pair_peers(s, pair.id)
+    views = [
+        MeetingView(m.number, m.starts_at, m.join_url)
+        for m in upcoming(s, pair, now)
+        if m.state in ("booked", "moved") and m.starts_at is not None
+    ]
+    context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
+    context.update(extra)
+    mail = pair_mail(
+        rt.kits,
+        rt.program,
+        kind=kind,
+        key=key,
+        context=context,
+        peers=peers,
+        now=now,
+        reply_to=reply_address(rt.program.provider.mailbox, pair.id, rt.secret),
+    )
+    return store_ops.enqueue_mail(
+        s,
+        key=mail.key,
+        message_id=mail.message_id,
+        kind=mail.kind,
+        pair_id=pair.id,
+        recipients=mail.recipients,
+        subject=mail.subject,
+        raw=mail.raw,
+        now=now,
+    )
+
+
+def _pause(
+    rt: Runtime, s: Session, pair: Pair, until: date | None, by_name: str, cause: str, now: datetime
+) -> str:
+    pair.state, pair.paused_until = "paused", until
+    pair.pending_notice = None
+    cancel_meetings(rt, s, upcoming(s, pair, now), "paused", now)
+    words = f"{until:%A} {until.day} {until:%B}" if until else ""
+    notify(
+        rt,
+        s,
+        pair,
+        "paused",
+        f"paused:{pair.id}:{cause}",
+        {"by_name": by_name, "until": words, "meetings": []},
+        now,
+    )
+    return f"pair {pair.id} paused" + (f" until {until}" if until else "")
+
+
+def _end(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime) -> str:
+    pair.state, pair.ended_at, pair.ended_reason = (
+        "ended",
+        now,
+        f"ended by {by_name or 'the program'}",
+    )
+    pair.pending_notice = None
+    cancel_meetings(rt, s, upcoming(s, pair, now), "ended", now)
+    notify(
+        rt,
+        s,
+        pair,
+        "ended",
+        f"ended:{pair.id}:{cause}",
+        {"by_name": by_name, "reason": "", "meetings": []},
+        now,
+    )
+    _tell_owner_of_end(rt, s, pair, by_name, cause, now)
+    return f"pair {pair.id} ended"
+
+
+def _next_meeting(
+    rt: Runtime, s: Session, pair: Pair, command: str, by_name: str, cause: str, now: datetime
+) -> str:
+    booked = [m for m in upcoming(s, pair, now) if m.state in ("booked", "moved")]
+    if not booked:
+        return f"pair {pair.id} has no upcoming meeting to {command}"
+    meeting = booked[0]
+    assert meeting.starts_at is not None
+    when = f"{meeting.starts_at.astimezone(rt.zone):%A} {meeting.starts_at.astimezone(rt.zone).day} {meeting.starts_at.astimezone(rt.zone):%B}"
+    cancel_meetings(rt, s, [meeting], command, now)
+    if command == "skip":
+        done = f"conversation {meeting.number} on {when} is skipped and off your calendars; the others stay as booked."
+        notify(
+            rt,
+            s,
+            pair,
+            "confirmation",
+            f"skip:{pair.id}:{cause}",
+            {"by_name": by_name, "done": done},
+            now,
+        )
+        return f"pair {pair.id}: meeting {meeting.number} skipped"
+    from scheduler.jobs import replan
+
+    replan(rt, s, pair, meeting, not_before=meeting.starts_at, now=now)
+    done = f"conversation {meeting.number}, which was on {when}, has moved to a new time that suits you both."
+    pair.pending_notice = {
+        "kind": "confirmation",
+        "key": f"reschedule:{pair.id}:{cause}",
+        "by_name": by_name,
+        "done": done,
+    }
+    return f"pair {pair.id}: meeting {meeting.number} being rescheduled"
+
+
+def _tell_owner_of_end(
+    rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime
+) -> None:
+    from scheduler.kits import Rendered, build_email
+
+    names = " and ".join(p.display_name for p in pair_peers(s, pair.id))
+    who = f"{by_name} ended the pairing" if by_name else "The pairing was ended"
+    text = f"{names}: {who} on {now.astimezone(rt.zone):%d %B %Y}.\n\nNo reason is asked for or given.\n"
+    html = f"<p>{_escape(names)}: {_escape(who)} on {now.astimezone(rt.zone):%d %B %Y}.</p><p>No reason is asked for or given.</p>"
+    key = f"owner-ended:{pair.id}:{cause}"
+    mailbox = rt.program.provider.mailbox
+    message_id = make_message_id(key, mailbox.rpartition("@")[2])
+    message = build_email(
+        Rendered(f"A pairing has ended: {names}", text, html),
+        sender_name=rt.program.program.name,
+        sender=mailbox,
+        to=[("", rt.program.program.owner)],
+        reply_to=mailbox,
+        message_id=message_id,
+        date=now,
+    )
+    store_ops.enqueue_mail(
+        s,
+        key=key,
+        message_id=message_id,
+        kind="owner_note",
+        pair_id=pair.id,
+        recipients=[rt.program.program.owner],
+        subject=str(message["Subject"]),
+        raw=message.as_bytes(policy=SMTP),
+        now=now,
+    )
+
+
+def _mail_cancel(rt: Runtime, s: Session, meeting: Meeting, booking: object, now: datetime) -> None:
+    from scheduler.invites import invitation_mail
+    from scheduler.ports import Booking
+
+    assert isinstance(booking, Booking)
+    key = f"cancel:{meeting.booking_key}:{meeting.sequence}"
+    message_id = make_message_id(key, rt.program.provider.mailbox.rpartition("@")[2])
+    message = invitation_mail(
+        booking,
+        method="CANCEL",
+        message_id=message_id,
+        subject=f"Cancelled: {booking.summary}",
+        text="This conversation is cancelled and off your calendars.",
+        html=None,
+        sender_name=rt.program.program.name,
+        date=now,
+    )
+    store_ops.enqueue_mail(
+        s,
+        key=key,
+        message_id=message_id,
+        kind="cancel",
+        pair_id=meeting.pair_id,
+        recipients=[a.email for a in booking.attendees],
+        subject=f"Cancelled: {booking.summary}",
+        raw=message.as_bytes(policy=SMTP),
+        now=now,
+    )
+
+
+def _name(s: Session, email: str | None) -> str:
+    if email is None:
+        return ""
+    row = s.get(PersonRow, email)
+    return person_of(row).display_name if row is not None else email
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def send_pending_notices(rt: Runtime, now: datetime) -> Report:
+    """The emails owed once the meetings they list are booked: resumed, rescheduled, nudged."""
+    from scheduler.nudges import meeting_shown
+
+    report = Report("notices")
+    with rt.store.session() as s:
+        for pair in s.scalars(
+            select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id)
+        ).all():
+            notice = dict(pair.pending_notice or {})
+            if any(m.state == "planned" for m in upcoming(s, pair, now)):
+                continue  # booking still under way: the note waits for the dates
+            kind, key = notice.pop("kind"), notice.pop("key")
+            extra: dict[str, object] = dict(notice)
+            if kind == "nudge":
+                skipped = s.get(Meeting, int(notice["skipped"]))
+                zones = [p.timezone for p in pair_peers(s, pair.id)]
+                booked = [
+                    m
+                    for m in upcoming(s, pair, now)
+                    if m.state == "booked" and m.number == getattr(skipped, "number", -1)
+                ]
+                extra = {
+                    "skipped_meeting": meeting_shown(skipped, zones) if skipped else None,
+                    "new_slot": meeting_shown(booked[0], zones) if booked else None,
+                    "booked": bool(booked)
+                    and not getattr(rt.providers.calendar, "invites_by_mail", False),
+                }
+            notify(rt, s, pair, kind, key, extra, now)
+            pair.pending_notice = None
+            report.done.append(f"{kind} for pair {pair.id}")
+    return report
+
+
+def resume_due(rt: Runtime, now: datetime) -> Report:
+    """Pauses with an end date resume by themselves when that date comes."""
+    report = Report("resume")
+    today = rt.today(now)
+    with rt.store.session() as s:
+        paused = s.scalars(
+            select(Pair).where(Pair.state == "paused", Pair.paused_until.is_not(None))
+        )
+        for pair in paused.all():
+            if pair.paused_until is not None and pair.paused_until <= today:
+                report.done.append(resume(rt, s, pair, "", f"until-{pair.paused_until}", now))
+    return report

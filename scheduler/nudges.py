@@ -1,0 +1,92 @@
+"""The follow-up step: meetings whose time passed become held, skipped ones earn a gentle
+nudge with a new slot, and pairs that keep skipping go on the owner's list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.followup import MeetingRecord, PairRecord, follow_up
+from scheduler.jobs import Report, Runtime, pair_peers, replan
+from scheduler.kits import local_times
+from scheduler.lifecycle import notify
+from scheduler.store import Meeting, Pair
+
+
+def keep_pairs(rt: Runtime, now: datetime) -> Report:
+    """Apply the follow-up decision of every pair that is not over."""
+    report = Report("follow-up")
+    rules = rt.program.followup
+    with rt.store.session() as s:
+        for pair in s.scalars(select(Pair).where(Pair.state != "ended").order_by(Pair.id)).all():
+            meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
+            decision = follow_up(
+                PairRecord(pair.state, pair.skips_in_row, pair.last_nudge_at, pair.on_owner_list),
+                [MeetingRecord(m.number, m.attempt, m.state, m.ends_at) for m in meetings],
+                now=now,
+                nudge_after=rules.nudge_after_skips,
+                tell_owner_after=rules.tell_owner_after_skips,
+            )
+            held = set(decision.held)
+            for meeting in meetings:
+                if (meeting.number, meeting.attempt) in held:
+                    meeting.state, meeting.updated_at = "held", now
+            pair.skips_in_row = decision.skips_in_row
+            if decision.tell_owner:
+                pair.on_owner_list = True
+                report.done.append(
+                    f"pair {pair.id} goes on the owner's list ({decision.skips_in_row} skips)"
+                )
+            if decision.off_owner_list:
+                pair.on_owner_list = False
+                report.done.append(f"pair {pair.id} met again: off the owner's list")
+            if decision.nudge:
+                report.done.append(_nudge(rt, s, pair, meetings, now))
+    return report
+
+
+def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now: datetime) -> str:
+    """One short email with a new time already found: booked (the note waits for the booking)
+    or proposed, as the program says."""
+    skipped = max(
+        (m for m in meetings if m.state == "skipped"), key=lambda m: (m.number, m.attempt)
+    )
+    pair.last_nudge_at = now
+    key = f"nudge:{pair.id}:{skipped.number}:{skipped.attempt}"
+    book = rt.program.followup.new_slot == "book"
+    slot = replan(rt, s, pair, skipped, not_before=now, now=now, record=book)
+    if book and slot is not None:
+        pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
+        return f"pair {pair.id}: nudge, meeting {skipped.number} rebooked"
+    zones = [p.timezone for p in pair_peers(s, pair.id)]
+    proposal = None
+    if slot is not None:
+        proposal = {
+            "number": skipped.number,
+            "starts_local": local_times(slot.start, zones),
+            "join_url": None,
+        }
+    notify(
+        rt,
+        s,
+        pair,
+        "nudge",
+        key,
+        {"skipped_meeting": meeting_shown(skipped, zones), "new_slot": proposal, "booked": False},
+        now,
+    )
+    return f"pair {pair.id}: nudge" + (
+        " with a proposed time" if proposal else " (no free time found)"
+    )
+
+
+def meeting_shown(meeting: Meeting, zones: Sequence[str]) -> dict[str, object]:
+    assert meeting.starts_at is not None
+    return {
+        "number": meeting.number,
+        "starts_local": local_times(meeting.starts_at, zones),
+        "join_url": meeting.join_url,
+    }
