@@ -230,6 +230,15 @@ def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: i
         click.echo(f"  ... and {len(problems) - limit} more", err=True)
 
 
+def _register_more() -> None:
+    from scheduler.cli_pairs import register
+
+    register(cli, EXISTING_FILE, user_errors)
+
+
+_register_more()
+
+
 def main() -> None:
     cli(prog_name="tandem")
 

@@ -91,7 +91,7 @@ def _recover(rt: Runtime, now: datetime, older_than: datetime, report: Report) -
 
 def read_inbox(rt: Runtime, now: datetime) -> Report:
     """Log each new message of the program mailbox once and take what it says: calendar replies
-    become facts; replies with commands are handled by scheduler.lifecycle."""
+    become facts; other replies go to scheduler.inbound, which acts for verified peers only."""
     report = Report("inbox")
     with rt.store.session() as s:
         cursor = store_ops.get_cursor(s, "inbox")
@@ -127,9 +127,13 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
                     moved_start=fact.moved_to.start if fact.moved_to else None,
                     moved_end=fact.moved_to.end if fact.moved_to else None,
                 )
-            logged.outcome = "acted" if facts else "ignored"
-            logged.detail = f"{len(facts)} calendar fact(s)" if facts else "no calendar reply"
-            report.done.append(f"message {item.provider_id}: {logged.detail}")
+            if facts:
+                logged.outcome, logged.detail = "acted", f"{len(facts)} calendar fact(s)"
+            else:
+                from scheduler.inbound import handle_reply
+
+                handle_reply(rt, s, message, logged, now)
+            report.done.append(f"message {item.provider_id}: {logged.outcome}, {logged.detail}")
     with rt.store.session() as s:
         if batch.cursor is not None:
             store_ops.set_cursor(s, "inbox", batch.cursor)

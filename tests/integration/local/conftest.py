@@ -272,6 +272,11 @@ userdb {{
   driver = static
   args = uid={mail_user.pw_name} gid={mail_group} home={root}/mail/%u
 }}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     port = {server.port}

@@ -1,0 +1,168 @@
+"""A reply to the program mailbox -> an action on one pair, taken only for a verified member.
+
+Order of checks: automatic mail never acts nor gets an answer (no mail loops); the pair comes
+from the per-pair reply address or from the thread Tandem started; the sender must be a member
+of that pair (address or directory alias), and where the message carries a trusted
+Authentication-Results header, DMARC or aligned DKIM must pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import store_ops
+from scheduler.jobs import Runtime, pair_peers, person_of
+from scheduler.kits import build_email, make_message_id
+from scheduler.lifecycle import apply_command
+from scheduler.mail_checks import authentication_passes, recipient_addresses, sender_addresses
+from scheduler.messages import REPLY_COMMANDS, pair_context
+from scheduler.replies import Command, read_reply
+from scheduler.reply_address import pair_from_address, reply_address
+from scheduler.store import Inbound, Outbox, Pair, PairMember
+from scheduler.store import Person as PersonRow
+
+log = logging.getLogger(__name__)
+
+
+def handle_reply(
+    rt: Runtime, s: Session, message: EmailMessage, logged: Inbound, now: datetime
+) -> None:
+    """Decide what one reply means and do it; record the outcome and why on `logged`."""
+    reading = read_reply(message, today=rt.today(now))
+    logged.command = reading.command.name.lower() if reading.command else None
+    if not reading.acts:
+        _record(logged, "ignored", reading.reason)
+        return
+    senders = sender_addresses(message)
+    if len(senders) != 1:
+        _record(logged, "rejected", "the message has no single From address")
+        return
+    sender = senders[0]
+    pair = _pair_of(rt, s, message)
+    if pair is None:
+        _record(
+            logged, "ignored", "names no pair (no reply address of a pair, not in a Tandem thread)"
+        )
+        return
+    logged.pair_id = pair.id
+    if not _member(s, pair, sender):
+        _record(logged, "rejected", f"the sender is not a member of pair {pair.id}")
+        log.info("reply for pair %s from a non-member ignored", pair.id)
+        return
+    if authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+        _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
+        return
+    member = s.scalars(
+        select(PairMember.email).where(PairMember.pair_id == pair.id, PairMember.email == sender)
+    ).first()
+    actor = member or _member_email(s, pair, sender)
+    if reading.command in (None, Command.HELP):
+        first_line = (
+            ""
+            if reading.command
+            else reading.text.strip().splitlines()[0][:60]
+            if reading.text.strip()
+            else ""
+        )
+        sent = _send_help(rt, s, pair, actor, first_line, now)
+        _record(
+            logged,
+            "answered" if sent else "ignored",
+            reading.reason + ("" if sent else "; help was sent today already"),
+        )
+        return
+    done = apply_command(
+        rt,
+        s,
+        pair,
+        reading.command.name.lower(),
+        until=reading.until,
+        by=actor,
+        cause=f"mail:{logged.id}",
+        now=now,
+    )
+    _record(logged, "acted", f"{reading.reason}: {done}")
+
+
+def _pair_of(rt: Runtime, s: Session, message: EmailMessage) -> Pair | None:
+    mailbox = rt.program.provider.mailbox
+    for address in recipient_addresses(message):
+        pair_id = pair_from_address(address, mailbox, rt.secret)
+        if pair_id is not None:
+            return s.get(Pair, pair_id)
+    thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
+    if thread:
+        pair_id = s.scalars(
+            select(Outbox.pair_id).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_not(None))
+        ).first()
+        if pair_id is not None:
+            return s.get(Pair, pair_id)
+    return None
+
+
+def _member(s: Session, pair: Pair, sender: str) -> bool:
+    return _member_email(s, pair, sender) is not None
+
+
+def _member_email(s: Session, pair: Pair, sender: str) -> str | None:
+    for person in pair_peers(s, pair.id):
+        if sender == person.email or sender in {a.lower() for a in person.aliases}:
+            return person.email
+    return None
+
+
+def _trusted(rt: Runtime) -> set[str]:
+    domain = rt.program.provider.mailbox.rpartition("@")[2].lower()
+    return {domain, f"mx.{domain}", "mx.google.com", "protection.outlook.com"}
+
+
+def _send_help(
+    rt: Runtime, s: Session, pair: Pair, email: str | None, not_understood: str, now: datetime
+) -> bool:
+    """The list of reply words, to the one peer who wrote; at most one a day per sender."""
+    row = s.get(PersonRow, email) if email else None
+    if row is None:
+        return False
+    person = person_of(row)
+    peers = pair_peers(s, pair.id)
+    context = pair_context(rt.program, pair.id, peers, [], rt.secret, pair.start_date)
+    context["recipient"] = next(p for p in context["peers"] if p["email"] == person.email)  # type: ignore[attr-defined]
+    context["not_understood"] = not_understood
+    rendered = rt.kits.render("help", context)
+    key = f"help:{person.email}:{rt.today(now)}"
+    mailbox = rt.program.provider.mailbox
+    message_id = make_message_id(key, mailbox.rpartition("@")[2])
+    message = build_email(
+        rendered,
+        sender_name=rt.program.program.name,
+        sender=mailbox,
+        to=[(person.display_name, person.email)],
+        reply_to=reply_address(mailbox, pair.id, rt.secret),
+        message_id=message_id,
+        date=now,
+    )
+    from email.policy import SMTP
+
+    return store_ops.enqueue_mail(
+        s,
+        key=key,
+        message_id=message_id,
+        kind="help",
+        pair_id=pair.id,
+        recipients=[person.email],
+        subject=rendered.subject,
+        raw=message.as_bytes(policy=SMTP),
+        now=now,
+    )
+
+
+def _record(logged: Inbound, outcome: str, detail: str) -> None:
+    logged.outcome, logged.detail = outcome, detail  # type: ignore[assignment]
+
+
+__all__ = ["REPLY_COMMANDS", "handle_reply"]
