@@ -67,21 +67,20 @@ class ImapInbox:
         try:
             batch: InboxBatch = retrying(self._wait)(self._fetch, validity, last)
         except ProviderError as error:
-            message = (
-                str(error).replace(self._password, "********") if self._password else str(error)
-            )
-            raise ProviderError(message, permanent=error.permanent) from error.__cause__
+            text = str(error).replace(self._password, "********") if self._password else str(error)
+            raise ProviderError(text, permanent=error.permanent) from error.__cause__
         return batch
 
     def _fetch(self, validity: int | None, last: int) -> InboxBatch:
         with self._session() as client:
-            status = _call("opening folder " + self.folder, client.select_folder, self.folder, True)
+            status = _call(f"opening folder {self.folder}", client.select_folder, self.folder, True)
             current = int(status[b"UIDVALIDITY"])
             if current != validity:
                 last = 0
             found = _call("searching", client.search, ["UID", f"{last + 1}:*"])
-            uids = sorted(uid for uid in found if uid > last)[: self.limit]  # n:* can match n-1
-            messages = []
+            # "n:*" also matches the newest message when its UID is below n (RFC 3501, 6.4.8)
+            uids = sorted(uid for uid in found if uid > last)[: self.limit]
+            messages: list[InboundMail] = []
             for start in range(0, len(uids), 100):
                 chunk = uids[start : start + 100]
                 bodies = _call("fetching", client.fetch, chunk, ["BODY.PEEK[]"])
@@ -115,8 +114,9 @@ class MaildirInbox:
     A message's change time (ctime) is set when it is renamed into new/ or cur/, and later
     changes only raise it, so it is never older than the moment the message appeared (mtime
     is not: delivery writes in tmp/ first, and `cp -p` keeps it). The cursor is therefore a
-    watermark in the folder's own clock plus the keys returned since: messages older than
-    the watermark were all returned before. The watermark trails the newest message by
+    watermark in the folder's own clock plus the keys returned since, as JSON
+    {"since": <ctime ns>, "seen": [keys]}: messages older than the watermark were all
+    returned before. The watermark trails the newest message by
     `MARGIN_NS`, which absorbs clock steps and coarse timestamps, so the cursor holds only
     the keys of the last few minutes of arrivals, however large the folder.
 

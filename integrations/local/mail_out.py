@@ -141,16 +141,10 @@ class MaildirMailer:
         self.folder = folder
 
     def send(self, mails: Sequence[OutgoingMail]) -> None:
-        """Raises:
-        ProviderError: permanent when the folder cannot be written.
-        """
+        """Raises ProviderError, permanent, when the folder cannot be written."""
         try:
-            for part in (
-                "tmp",
-                "new",
-                "cur",
-                "eml",
-            ):  # Maildir(create=True) skips an existing folder
+            # not Maildir(create=True): it leaves an existing folder without tmp/, new/, cur/
+            for part in ("tmp", "new", "cur", "eml"):
                 (self.folder / part).mkdir(parents=True, exist_ok=True)
             keys = set(mailbox.Maildir(self.folder, create=False).keys())
             for mail in mails:
@@ -262,15 +256,20 @@ def _read_log(path: Path) -> set[str]:
 def _append_log(path: Path, message_id: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(descriptor, f"{message_id.strip()}\n".encode())
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        with path.open("ab") as log:  # O_APPEND: one short write, whole, even from many workers
+            log.write(f"{message_id.strip()}\n".encode())
+            log.flush()
+            os.fsync(log.fileno())
     except OSError as error:  # permanent: a retry would send the message again
         message = f"sent {message_id} but could not record it in {path}: {error.strerror}"
         raise ProviderError(message, permanent=True) from error
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        _write_synced(temporary, data)
+        os.replace(temporary, path)
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -278,11 +277,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    if path.exists():
-        return
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    _write_synced(temporary, data)
-    os.replace(temporary, path)

@@ -7,14 +7,8 @@ from tenacity import wait_none
 
 from integrations.local.mail_in import ImapInbox
 from scheduler.ports import ProviderError
-from tests.integration.local.conftest import (
-    IMAP_PASSWORD,
-    IMAP_USER,
-    Certificate,
-    Dovecot,
-    dovecot_client,
-    free_port,
-)
+from tests.integration.local.dovecot import IMAP_PASSWORD, IMAP_USER, Dovecot, dovecot_client
+from tests.integration.local.relay import Certificate, free_port
 
 pytestmark = pytest.mark.imap
 
@@ -93,12 +87,10 @@ def test_a_limit_returns_the_oldest_first_and_the_rest_later(
     first = reader.fetch(None)
     rest = reader.fetch(first.cursor)
 
-    assert [m.raw for m in first.messages + list(rest.messages)] == [message(n) for n in (1, 2, 3)]
+    assert [m.raw for m in [*first.messages, *rest.messages]] == [message(n) for n in (1, 2, 3)]
 
 
-def test_a_wrong_password_is_permanent_and_never_shown(
-    dovecot: Dovecot, imap_folder: str
-) -> None:
+def test_a_wrong_password_is_permanent_and_never_shown(dovecot: Dovecot, imap_folder: str) -> None:
     secret = "Wrong-Imap-Secret"
 
     with pytest.raises(ProviderError) as raised:
@@ -145,7 +137,9 @@ def test_it_reads_over_implicit_tls(
     assert [m.raw for m in reader.fetch(None).messages] == [message(1)]
 
 
-def test_it_reads_after_starttls(dovecot: Dovecot, imap_folder: str, certificate: Certificate) -> None:
+def test_it_reads_after_starttls(
+    dovecot: Dovecot, imap_folder: str, certificate: Certificate
+) -> None:
     append(dovecot, imap_folder, 1)
     reader = inbox(dovecot, imap_folder, starttls=True, ssl_context=certificate.client_context())
 

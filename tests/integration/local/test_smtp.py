@@ -9,7 +9,7 @@ from tenacity import wait_none
 
 from integrations.local.mail_out import SmtpMailer
 from scheduler.ports import OutgoingMail, ProviderError
-from tests.integration.local.conftest import SMTP_PASSWORD, SMTP_USER, Certificate, Relay, free_port
+from tests.integration.local.relay import SMTP_PASSWORD, SMTP_USER, Certificate, Relay, free_port
 
 
 def mail(number: int, *, sender: str = "Tandem <program@example.org>") -> OutgoingMail:
@@ -41,6 +41,17 @@ def test_it_delivers_a_batch_over_one_connection_with_exact_bytes(
     assert all(r.sender == "program@example.org" for r in relay.received)
     assert all(r.recipients == ["ana@example.org", "bo@example.org"] for r in relay.received)
     assert len({r.connection for r in relay.received}) == 1
+
+
+def test_bare_line_feeds_go_out_as_crlf(relay: Relay, tmp_path: Path) -> None:
+    unix = mail(1)
+    unix = OutgoingMail(
+        unix.key, unix.message_id, unix.raw.replace(b"\r\n", b"\n"), unix.recipients
+    )
+
+    mailer(relay, tmp_path).send([unix])
+
+    assert [r.content for r in relay.received] == [mail(1).raw]  # RFC 5321, 2.3.8
 
 
 def test_sent_ids_reflect_accepted_mail_and_a_resend_sends_nothing(
