@@ -54,7 +54,21 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__)
+EPILOG = """\b
+Exit codes: 0 done, 1 a problem in your files or settings (the reason is on stderr), 2 a
+mistyped command.
+
+\b
+Examples:
+  tandem validate examples/program.yaml
+  tandem pair --people org.csv --config program.yaml --history past.csv --seed 7 --out pairs.csv
+  tandem preview examples/program.yaml --out preview/
+  tandem run examples/program.yaml
+  tandem pairs pause examples/program.yaml p7k2m9q4 --until 2027-03-01
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(package_name="tandem")
 def cli() -> None:
     """Tandem: peer mentoring that lives in email and calendars."""

@@ -125,3 +125,44 @@ def register(cli: click.Group, existing_file: click.Path, user_errors: object) -
                 click.echo(
                     f"failed mail: {row.key} to {', '.join(row.recipients)}: {row.last_error}"
                 )
+
+    @cli.command()
+    @click.option("--processes", default=1, show_default=True, help="Worker processes.")
+    @click.option("--threads", default=2, show_default=True, help="Threads per process.")
+    def worker(processes: int, threads: int) -> None:
+        """Run the dramatiq workers (TANDEM_REDIS_URL names the Redis)."""
+        import sys
+
+        from dramatiq.cli import main as dramatiq_main
+
+        sys.argv = [
+            "dramatiq",
+            "scheduler.worker",
+            "--processes",
+            str(processes),
+            "--threads",
+            str(threads),
+        ]
+        raise SystemExit(dramatiq_main())
+
+    @cli.command()
+    @click.argument("config", type=existing_file)
+    @click.option(
+        "--every", "every_minutes", default=15, show_default=True, help="Minutes between cycles."
+    )
+    @wrap  # type: ignore[misc]
+    def clock(config: Path, every_minutes: int) -> None:
+        """Enqueue a cycle every few minutes for the workers; safe to run on two machines."""
+        import redis
+
+        from scheduler.clock import run_clock
+        from scheduler.config import load_program
+        from scheduler.settings import read_secret
+
+        load_program(config)
+        import os
+
+        url = read_secret("TANDEM_REDIS_URL", os.environ)
+        if not url:
+            raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
+        run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)
