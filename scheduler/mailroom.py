@@ -91,53 +91,79 @@ def _recover(rt: Runtime, now: datetime, older_than: datetime, report: Report) -
 
 def read_inbox(rt: Runtime, now: datetime) -> Report:
     """Log each new message of the program mailbox once and take what it says: calendar replies
-    become facts; other replies go to scheduler.inbound, which acts for verified peers only."""
+    become facts; other replies go to scheduler.inbound, which acts for verified peers only.
+    A message that cannot be handled is logged with the error and passed over, so that one
+    bad message cannot stop the mailbox."""
     report = Report("inbox")
     with rt.store.session() as s:
         cursor = store_ops.get_cursor(s, "inbox")
-    batch = rt.providers.inbox.fetch(cursor)
-    parser = BytesParser(policy=policy.default)
-    for item in batch.messages:
-        message = parser.parsebytes(item.raw)
-        assert isinstance(message, EmailMessage)
-        dedup = str(message.get("Message-ID") or "").strip() or f"provider:{item.provider_id}"
-        with rt.store.session() as s:
-            logged = store_ops.record_inbound(
-                s,
-                dedup_key=dedup[:998],
-                provider_id=item.provider_id,
-                received_at=now,
-                sender=_sender(message),
-                subject=str(message.get("Subject") or "")[:500],
-            )
-            if logged is None:
-                continue
-            facts = facts_from_mail(message)
-            for fact in facts:
-                key = hashlib.sha256(
-                    f"{fact.uid}|{fact.kind.value}|{fact.by}|{fact.seen_at}|{dedup}".encode()
-                ).hexdigest()
-                store_ops.record_fact(
-                    s,
-                    dedup_key=key,
-                    meeting_uid=fact.uid,
-                    kind=fact.kind.value,
-                    by=fact.by,
-                    seen_at=fact.seen_at or now,
-                    moved_start=fact.moved_to.start if fact.moved_to else None,
-                    moved_end=fact.moved_to.end if fact.moved_to else None,
-                )
-            if facts:
-                logged.outcome, logged.detail = "acted", f"{len(facts)} calendar fact(s)"
-            else:
-                from scheduler.inbound import handle_reply
+    while True:
+        batch = rt.providers.inbox.fetch(cursor)
+        for item in batch.messages:
+            try:
+                _take(rt, item.provider_id, item.raw, now, report)
+            except Exception as exc:  # noqa: BLE001 - logged, and the message passed over
+                log.exception("inbox message %s could not be handled", item.provider_id)
+                report.problems.append(f"message {item.provider_id}: {type(exc).__name__}: {exc}")
+                with rt.store.session() as s:
+                    logged = store_ops.record_inbound(
+                        s,
+                        dedup_key=f"failed:{item.provider_id}"[:998],
+                        provider_id=item.provider_id,
+                        received_at=now,
+                        sender="",
+                        subject="",
+                    )
+                    if logged is not None:
+                        logged.outcome, logged.detail = (
+                            "ignored",
+                            f"error: {type(exc).__name__}: {exc}"[:2000],
+                        )
+        if batch.cursor is not None and batch.cursor != cursor:
+            with rt.store.session() as s:
+                store_ops.set_cursor(s, "inbox", batch.cursor)
+            cursor = batch.cursor
+        if not batch.messages:
+            return report
 
-                handle_reply(rt, s, message, logged, now)
-            report.done.append(f"message {item.provider_id}: {logged.outcome}, {logged.detail}")
+
+def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Report) -> None:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    dedup = str(message.get("Message-ID") or "").strip() or f"provider:{provider_id}"
     with rt.store.session() as s:
-        if batch.cursor is not None:
-            store_ops.set_cursor(s, "inbox", batch.cursor)
-    return report
+        logged = store_ops.record_inbound(
+            s,
+            dedup_key=dedup[:998],
+            provider_id=provider_id,
+            received_at=now,
+            sender=_sender(message),
+            subject=str(message.get("Subject") or "")[:500],
+        )
+        if logged is None:
+            return
+        facts = facts_from_mail(message)
+        for fact in facts:
+            key = hashlib.sha256(
+                f"{fact.uid}|{fact.kind.value}|{fact.by}|{fact.seen_at}|{dedup}".encode()
+            ).hexdigest()
+            store_ops.record_fact(
+                s,
+                dedup_key=key,
+                meeting_uid=fact.uid,
+                kind=fact.kind.value,
+                by=fact.by,
+                seen_at=fact.seen_at or now,
+                moved_start=fact.moved_to.start if fact.moved_to else None,
+                moved_end=fact.moved_to.end if fact.moved_to else None,
+            )
+        if facts:
+            logged.outcome, logged.detail = "acted", f"{len(facts)} calendar fact(s)"
+        else:
+            from scheduler.inbound import handle_reply  # replies: parsing is the heavier import
+
+            handle_reply(rt, s, message, logged, now)
+        report.done.append(f"message {provider_id}: {logged.outcome}, {logged.detail}")
 
 
 def apply_facts(rt: Runtime, now: datetime) -> Report:
