@@ -9,50 +9,25 @@ Examples:
 
 from __future__ import annotations
 
-import functools
 import secrets
 import sys
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 import click
 
 from integrations.local.pairs_csv import read_history_csv, write_pairs_csv
-from integrations.local.people_csv import PeopleFileError, load_roster
+from integrations.local.people_csv import load_roster
 from scheduler.cadence import meeting_targets
-from scheduler.config import ConfigError, load_program
+from scheduler.cli_errors import EXISTING_FILE, user_errors
+from scheduler.config import load_program
 from scheduler.config_schema import Program
 from scheduler.errors import UserError
 from scheduler.jobs import rules_of
 from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
-from scheduler.ports import ProviderError
 from scheduler.roster import Roster, RowProblem
-
-P = ParamSpec("P")
-R = TypeVar("R")
-EXISTING_FILE = click.Path(dir_okay=False, path_type=Path)
-
-
-def user_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """The one funnel that turns each kind of user error into a message and exit code 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            count = len(exc.problems)
-            lines = [f"{count} problem{'s' if count != 1 else ''} in the program file:"]
-            raise click.ClickException("\n".join(lines + [f"  {p}" for p in exc.problems])) from exc
-        except (UserError, PeopleFileError, ProviderError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
-
 
 EPILOG = """\b
 Exit codes: 0 done, 1 a problem in your files or settings (the reason is on stderr), 2 a
@@ -97,7 +72,10 @@ def validate(config: Path) -> None:
     levels = Counter(p.level for p in people)
     click.echo(
         "  Levels:   "
-        + (", ".join(f"{lv}: {levels[lv]}" for lv in sorted(levels, key=int)) or "none")
+        + (
+            ", ".join(f"{lv}: {levels[lv]}" for lv in sorted(levels, key=lambda lv: lv or 0))
+            or "none"
+        )
     )
     click.echo(f"  Pairs:    {_pairing_summary(result)}")
     dates = [t.target for t in meeting_targets(details.start, program.cadence)]
@@ -244,13 +222,14 @@ def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: i
         click.echo(f"  ... and {len(problems) - limit} more", err=True)
 
 
-def _register_more() -> None:
-    from scheduler.cli_pairs import register
+def _add_commands() -> None:
+    from scheduler import cli_pairs
 
-    register(cli, EXISTING_FILE, user_errors)
+    for command in (cli_pairs.pairs, cli_pairs.status, cli_pairs.worker, cli_pairs.clock):
+        cli.add_command(command)
 
 
-_register_more()
+_add_commands()
 
 
 def main() -> None:
@@ -258,4 +237,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -9,160 +9,160 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
+from scheduler.cli_errors import EXISTING_FILE, user_errors
 from scheduler.errors import UserError
 
 
-def register(cli: click.Group, existing_file: click.Path, user_errors: object) -> None:
-    wrap = user_errors  # the CLI's error funnel
+@click.group()
+def pairs() -> None:
+    """List pairs, or pause, resume, end or skip one as HR."""
 
-    @cli.group()
-    def pairs() -> None:
-        """List pairs, or pause, resume, end or skip one as HR."""
 
-    @pairs.command("list")
-    @click.argument("config", type=existing_file)
-    @click.option("--state", type=click.Choice(["active", "paused", "ended", "all"]), default="all")
-    @wrap  # type: ignore[misc]
-    def list_pairs(config: Path, state: str) -> None:
-        """One line per pair: id, state, members, meetings held and skipped."""
-        from scheduler.bootstrap import build_runtime
-        from scheduler.jobs import pair_peers
-        from scheduler.store import Meeting, Pair
+@pairs.command("list")
+@click.argument("config", type=EXISTING_FILE)
+@click.option("--state", type=click.Choice(["active", "paused", "ended", "all"]), default="all")
+@user_errors
+def list_pairs(config: Path, state: str) -> None:
+    """One line per pair: id, state, members, meetings held and skipped."""
+    from scheduler.bootstrap import build_runtime
+    from scheduler.jobs import pair_peers
+    from scheduler.store import Meeting, Pair
 
-        rt = build_runtime(config)
-        with rt.store.session() as s:
-            query = select(Pair).order_by(Pair.created_at, Pair.id)
-            if state != "all":
-                query = query.where(Pair.state == state)
-            for pair in s.scalars(query):
-                counts = dict(
-                    s.execute(
-                        select(Meeting.state, func.count())
-                        .where(Meeting.pair_id == pair.id)
-                        .group_by(Meeting.state)
-                    ).all()
-                )
-                names = " & ".join(p.display_name for p in pair_peers(s, pair.id))
-                extra = f" until {pair.paused_until}" if pair.paused_until else ""
-                risk = " AT RISK" if pair.on_owner_list and pair.state != "ended" else ""
-                click.echo(
-                    f"{pair.id}  {pair.state}{extra}{risk}  {names}  "
-                    f"held {counts.get('held', 0)}, skipped {counts.get('skipped', 0)}, booked {counts.get('booked', 0)}"
-                )
-
-    def _steer(command: str, config: Path, pair_id: str, until: date | None) -> None:
-        from scheduler.bootstrap import build_runtime
-        from scheduler.lifecycle import apply_command
-        from scheduler.store import Pair
-
-        rt = build_runtime(config)
-        now = datetime.now(UTC)
-        with rt.store.session() as s:
-            pair = s.get(Pair, pair_id)
-            if pair is None:
-                raise UserError(f"no pair {pair_id!r}; `tandem pairs list {config}` shows the ids")
-            done = apply_command(
-                rt, s, pair, command, until=until, by=None, cause=f"cli:{now.isoformat()}", now=now
+    rt = build_runtime(config)
+    with rt.store.session() as s:
+        query = select(Pair).order_by(Pair.created_at, Pair.id)
+        if state != "all":
+            query = query.where(Pair.state == state)
+        for pair in s.scalars(query):
+            counts = dict(
+                s.execute(
+                    select(Meeting.state, func.count())
+                    .where(Meeting.pair_id == pair.id)
+                    .group_by(Meeting.state)
+                ).all()
             )
-        click.echo(done)
-        click.echo(
-            f"The emails go out with the next `tandem run {config}` (or at once with a worker)."
-        )
-
-    for name, helptext in (
-        ("pause", "Pause a pair (its booked meetings are cancelled)."),
-        ("resume", "Resume a paused pair; its next meetings are booked."),
-        ("end", "End a pair; both peers get a closing note."),
-        ("skip", "Skip a pair's next meeting."),
-    ):
-
-        def make(command: str) -> None:
-            @pairs.command(command, help=helptext)
-            @click.argument("config", type=existing_file)
-            @click.argument("pair_id")
-            @click.option(
-                "--until",
-                type=click.DateTime(["%Y-%m-%d"]),
-                help="With pause: resume on this date.",
-            )
-            @wrap  # type: ignore[misc]
-            def steer(config: Path, pair_id: str, until: datetime | None) -> None:
-                _steer(command, config, pair_id, until.date() if until else None)
-
-        make(name)
-
-    @cli.command()
-    @click.argument("config", type=existing_file)
-    @wrap  # type: ignore[misc]
-    def status(config: Path) -> None:
-        """Pairs by state, meetings by state, the outbox and the inbox, failed mail."""
-        from scheduler.bootstrap import build_runtime
-        from scheduler.store import Inbound, Meeting, Outbox, Pair
-
-        rt = build_runtime(config)
-        with rt.store.session() as s:
-            for title, column in (
-                ("pairs", Pair.state),
-                ("meetings", Meeting.state),
-                ("outbox", Outbox.state),
-            ):
-                rows = s.execute(select(column, func.count()).group_by(column)).all()
-                click.echo(
-                    f"{title}: " + (", ".join(f"{n} {k}" for k, n in sorted(rows)) or "none")
-                )
-            rows = s.execute(select(Inbound.outcome, func.count()).group_by(Inbound.outcome)).all()
+            names = " & ".join(p.display_name for p in pair_peers(s, pair.id))
+            extra = f" until {pair.paused_until}" if pair.paused_until else ""
+            risk = " AT RISK" if pair.on_owner_list and pair.state != "ended" else ""
             click.echo(
-                "inbox: "
-                + (", ".join(f"{n} {k or 'pending'}" for k, n in sorted(rows, key=str)) or "none")
-            )
-            at_risk = s.scalar(
-                select(func.count()).where(Pair.on_owner_list.is_(True), Pair.state != "ended")
-            )
-            click.echo(f"at risk: {at_risk} pair(s)")
-            for row in s.scalars(
-                select(Outbox).where(Outbox.state == "failed").order_by(Outbox.id).limit(20)
-            ):
-                click.echo(
-                    f"failed mail: {row.key} to {', '.join(row.recipients)}: {row.last_error}"
+                f"{pair.id}  {pair.state}{extra}{risk}  {names}  "
+                + ", ".join(
+                    f"{state} {counts.get(state, 0)}" for state in ("held", "skipped", "booked")
                 )
+            )
 
-    @cli.command()
-    @click.option("--processes", default=1, show_default=True, help="Worker processes.")
-    @click.option("--threads", default=2, show_default=True, help="Threads per process.")
-    def worker(processes: int, threads: int) -> None:
-        """Run the dramatiq workers (TANDEM_REDIS_URL names the Redis)."""
-        import sys
 
-        from dramatiq.cli import main as dramatiq_main
+def _steer(command: str, config: Path, pair_id: str, until: date | None) -> None:
+    from scheduler.bootstrap import build_runtime
+    from scheduler.lifecycle import apply_command
+    from scheduler.store import Pair
 
-        sys.argv = [
-            "dramatiq",
-            "scheduler.worker",
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads),
-        ]
-        raise SystemExit(dramatiq_main())
+    rt = build_runtime(config)
+    now = datetime.now(UTC)
+    with rt.store.session() as s:
+        pair = s.get(Pair, pair_id)
+        if pair is None:
+            raise UserError(f"no pair {pair_id!r}; `tandem pairs list {config}` shows the ids")
+        done = apply_command(
+            rt, s, pair, command, until=until, by=None, cause=f"cli:{now.isoformat()}", now=now
+        )
+    click.echo(done)
+    click.echo(f"The emails go out with the next `tandem run {config}` (or at once with a worker).")
 
-    @cli.command()
-    @click.argument("config", type=existing_file)
-    @click.option(
-        "--every", "every_minutes", default=15, show_default=True, help="Minutes between cycles."
-    )
-    @wrap  # type: ignore[misc]
-    def clock(config: Path, every_minutes: int) -> None:
-        """Enqueue a cycle every few minutes for the workers; safe to run on two machines."""
-        import redis
 
-        from scheduler.clock import run_clock
-        from scheduler.config import load_program
-        from scheduler.settings import read_secret
+for name, helptext in (
+    ("pause", "Pause a pair (its booked meetings are cancelled)."),
+    ("resume", "Resume a paused pair; its next meetings are booked."),
+    ("end", "End a pair; both peers get a closing note."),
+    ("skip", "Skip a pair's next meeting."),
+):
 
-        load_program(config)
-        import os
+    def make(command: str, helptext: str) -> None:
+        @pairs.command(command, help=helptext)
+        @click.argument("config", type=EXISTING_FILE)
+        @click.argument("pair_id")
+        @click.option(
+            "--until",
+            type=click.DateTime(["%Y-%m-%d"]),
+            help="With pause: resume on this date.",
+        )
+        @user_errors
+        def steer(config: Path, pair_id: str, until: datetime | None) -> None:
+            _steer(command, config, pair_id, until.date() if until else None)
 
-        url = read_secret("TANDEM_REDIS_URL", os.environ)
-        if not url:
-            raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
-        run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)
+    make(name, helptext)
+
+
+@click.command()
+@click.argument("config", type=EXISTING_FILE)
+@user_errors
+def status(config: Path) -> None:
+    """Pairs by state, meetings by state, the outbox and the inbox, failed mail."""
+    from scheduler.bootstrap import build_runtime
+    from scheduler.store import Inbound, Meeting, Outbox, Pair
+
+    rt = build_runtime(config)
+    with rt.store.session() as s:
+        for title, column in (
+            ("pairs", Pair.state),
+            ("meetings", Meeting.state),
+            ("outbox", Outbox.state),
+        ):
+            rows = s.execute(select(column, func.count()).group_by(column)).all()
+            click.echo(f"{title}: " + (", ".join(f"{n} {k}" for k, n in sorted(rows)) or "none"))
+        inbound = s.execute(select(Inbound.outcome, func.count()).group_by(Inbound.outcome)).all()
+        click.echo(
+            "inbox: "
+            + (", ".join(f"{n} {k or 'pending'}" for k, n in sorted(inbound, key=str)) or "none")
+        )
+        at_risk = s.scalar(
+            select(func.count()).where(Pair.on_owner_list.is_(True), Pair.state != "ended")
+        )
+        click.echo(f"at risk: {at_risk} pair(s)")
+        for row in s.scalars(
+            select(Outbox).where(Outbox.state == "failed").order_by(Outbox.id).limit(20)
+        ):
+            click.echo(f"failed mail: {row.key} to {', '.join(row.recipients)}: {row.last_error}")
+
+
+@click.command()
+@click.option("--processes", default=1, show_default=True, help="Worker processes.")
+@click.option("--threads", default=2, show_default=True, help="Threads per process.")
+def worker(processes: int, threads: int) -> None:
+    """Run the dramatiq workers (TANDEM_REDIS_URL names the Redis)."""
+    import sys
+
+    from dramatiq.cli import main as dramatiq_main
+
+    sys.argv = [
+        "dramatiq",
+        "scheduler.worker",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+    ]
+    raise SystemExit(dramatiq_main())  # type: ignore[no-untyped-call]
+
+
+@click.command()
+@click.argument("config", type=EXISTING_FILE)
+@click.option(
+    "--every", "every_minutes", default=15, show_default=True, help="Minutes between cycles."
+)
+@user_errors
+def clock(config: Path, every_minutes: int) -> None:
+    """Enqueue a cycle every few minutes for the workers; safe to run on two machines."""
+    import redis
+
+    from scheduler.clock import run_clock
+    from scheduler.config import load_program
+    from scheduler.settings import read_secret
+
+    load_program(config)
+    import os
+
+    url = read_secret("TANDEM_REDIS_URL", os.environ)
+    if not url:
+        raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
+    run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)

@@ -11,9 +11,9 @@ import logging
 from base64 import b32encode
 from collections import defaultdict
 from collections.abc import Sequence
-from email.policy import SMTP
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.policy import SMTP
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select

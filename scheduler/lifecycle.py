@@ -183,10 +183,14 @@ def _next_meeting(
         return f"pair {pair.id} has no upcoming meeting to {command}"
     meeting = booked[0]
     assert meeting.starts_at is not None
-    when = f"{meeting.starts_at.astimezone(rt.zone):%A} {meeting.starts_at.astimezone(rt.zone).day} {meeting.starts_at.astimezone(rt.zone):%B}"
+    local = meeting.starts_at.astimezone(rt.zone)
+    when = f"{local:%A} {local.day} {local:%B}"
     cancel_meetings(rt, s, [meeting], command, now)
     if command == "skip":
-        done = f"conversation {meeting.number} on {when} is skipped and off your calendars; the others stay as booked."
+        done = (
+            f"conversation {meeting.number} on {when} is skipped and off your calendars; "
+            "the others stay as booked."
+        )
         notify(
             rt,
             s,
@@ -200,7 +204,10 @@ def _next_meeting(
     from scheduler.jobs import replan
 
     replan(rt, s, pair, meeting, not_before=meeting.starts_at, now=now)
-    done = f"conversation {meeting.number}, which was on {when}, has moved to a new time that suits you both."
+    done = (
+        f"conversation {meeting.number}, which was on {when}, has moved to a new time "
+        "that suits you both."
+    )
     pair.pending_notice = {
         "kind": "confirmation",
         "key": f"reschedule:{pair.id}:{cause}",
@@ -217,8 +224,11 @@ def _tell_owner_of_end(
 
     names = " and ".join(p.display_name for p in pair_peers(s, pair.id))
     who = f"{by_name} ended the pairing" if by_name else "The pairing was ended"
-    text = f"{names}: {who} on {now.astimezone(rt.zone):%d %B %Y}.\n\nNo reason is asked for or given.\n"
-    html = f"<p>{_escape(names)}: {_escape(who)} on {now.astimezone(rt.zone):%d %B %Y}.</p><p>No reason is asked for or given.</p>"
+    day = f"{now.astimezone(rt.zone):%d %B %Y}"
+    text = f"{names}: {who} on {day}.\n\nNo reason is asked for or given.\n"
+    html = (
+        f"<p>{_escape(names)}: {_escape(who)} on {day}.</p><p>No reason is asked for or given.</p>"
+    )
     key = f"owner-ended:{pair.id}:{cause}"
     mailbox = rt.program.provider.mailbox
     message_id = make_message_id(key, mailbox.rpartition("@")[2])

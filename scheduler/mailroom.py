@@ -10,6 +10,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -102,7 +103,7 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
         for item in batch.messages:
             try:
                 _take(rt, item.provider_id, item.raw, now, report)
-            except Exception as exc:  # noqa: BLE001 - logged, and the message passed over
+            except Exception as exc:
                 log.exception("inbox message %s could not be handled", item.provider_id)
                 report.problems.append(f"message {item.provider_id}: {type(exc).__name__}: {exc}")
                 with rt.store.session() as s:
@@ -191,5 +192,5 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
 
 def _sender(message: EmailMessage) -> str:
     header = message.get("From")
-    addresses = getattr(header, "addresses", ()) if header is not None else ()
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ()) if header is not None else ()
     return addresses[0].addr_spec.lower()[:320] if len(addresses) == 1 else ""

@@ -6,9 +6,9 @@ Kept apart from the jobs so that `tandem preview` renders exactly what `tandem r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from email.policy import SMTP
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.policy import SMTP
 
 from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program

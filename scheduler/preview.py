@@ -46,7 +46,7 @@ def write_preview(
     busy = calendar.busy(sorted(by_email), window)
     for number, group in enumerate(result.groups, start=1):
         peers = [by_email[e] for e in group]
-        views = []
+        views: list[MeetingView] = []
         for target in targets:
             slot = best_slot(
                 target.target,

@@ -22,7 +22,7 @@ QUEUE = "tandem"
 
 
 def make_broker(url: str, namespace: str = "tandem") -> RedisBroker:
-    return RedisBroker(url=url, namespace=namespace)
+    return RedisBroker(url=url, namespace=namespace)  # type: ignore[no-untyped-call]
 
 
 if not isinstance(dramatiq.get_broker(), RedisBroker):  # pragma: no branch
@@ -64,4 +64,4 @@ def enqueue_cycle(config: Path, now: datetime | None = None) -> None:
         run_step.message_with_options(args=(str(config.resolve()), title, moment), pipe_ignore=True)
         for title, _ in STEPS
     ]
-    dramatiq.pipeline(messages).run()
+    dramatiq.pipeline(messages).run()  # type: ignore[no-untyped-call]

@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from email import message_from_bytes, policy
 from collections.abc import Iterator
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,16 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 ROOT = Path(__file__).resolve().parents[2]
-CRASH_POINTS = ["round:1", "plan:17", "booked:1", "kit:9", "claimed:1", "claimed:40", "sent:1", "sent:60"]
+CRASH_POINTS = [
+    "round:1",
+    "plan:17",
+    "booked:1",
+    "kit:9",
+    "claimed:1",
+    "claimed:40",
+    "sent:1",
+    "sent:60",
+]
 
 
 class Recorder:
@@ -49,33 +58,57 @@ def smtp() -> Iterator[Recorder]:
 
 def demo(tmp_path: Path, port: int | None = None) -> tuple[Path, dict[str, str]]:
     folder = tmp_path / "demo"
-    shutil.copytree(ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db"))
+    shutil.copytree(
+        ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
+    )
     if port is not None:
         program = folder / "program.yaml"
         text = program.read_text(encoding="utf-8").replace(
             "  outbox: outbox/", f"  smtp: {{host: 127.0.0.1, port: {port}, starttls: false}}"
         )
         program.write_text(text, encoding="utf-8")
-    env = {**os.environ, "TANDEM_DATABASE_URL": f"sqlite:///{folder / 'state.db'}", "TANDEM_SECRET": "test"}
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": f"sqlite:///{folder / 'state.db'}",
+        "TANDEM_SECRET": "test",
+    }
     env.pop("TANDEM_CRASH_AT", None)
     return folder, env
 
 
-def run(folder: Path, env: dict[str, str], crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    folder: Path, env: dict[str, str], crash_at: str | None = None
+) -> subprocess.CompletedProcess[str]:
     if crash_at:
         env = {**env, "TANDEM_CRASH_AT": crash_at}
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "run", "program.yaml", "--now", "2026-12-01T09:00:00+00:00"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "scheduler.cli",
+            "run",
+            "program.yaml",
+            "--now",
+            "2026-12-01T09:00:00+00:00",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def message_ids(raws: list[bytes]) -> Counter[str]:
-    return Counter(str(message_from_bytes(raw, policy=policy.default)["Message-ID"]) for raw in raws)
+    return Counter(
+        str(message_from_bytes(raw, policy=policy.default)["Message-ID"]) for raw in raws
+    )
 
 
 def maildir_ids(folder: Path) -> Counter[str]:
-    return message_ids([p.read_bytes() for sub in ("new", "cur") for p in (folder / "outbox" / sub).iterdir()])
+    return message_ids(
+        [p.read_bytes() for sub in ("new", "cur") for p in (folder / "outbox" / sub).iterdir()]
+    )
 
 
 @pytest.fixture(scope="module")

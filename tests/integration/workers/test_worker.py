@@ -50,13 +50,17 @@ def broker(client: redis.Redis) -> Iterator[dramatiq.Broker]:
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "demo"
-    shutil.copytree(ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db"))
+    shutil.copytree(
+        ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
+    )
     monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{folder / 'state.db'}")
     monkeypatch.setenv("TANDEM_SECRET", "test")
     return folder / "program.yaml"
 
 
-def test_a_cycle_enqueued_on_redis_is_run_in_order_by_the_workers(broker: dramatiq.Broker, demo: Path) -> None:
+def test_a_cycle_enqueued_on_redis_is_run_in_order_by_the_workers(
+    broker: dramatiq.Broker, demo: Path
+) -> None:
     worker_module.enqueue_cycle(demo, datetime(2026, 12, 1, 9, tzinfo=UTC))
     worker = Worker(broker, worker_timeout=100, worker_threads=1)
     worker.start()
@@ -69,7 +73,9 @@ def test_a_cycle_enqueued_on_redis_is_run_in_order_by_the_workers(broker: dramat
     assert len(sent) == 87  # 29 launch kits and 58 invitations, as the inline run sends
 
 
-def test_two_clocks_enqueue_one_cycle_per_interval(client: redis.Redis, broker: dramatiq.Broker, demo: Path) -> None:
+def test_two_clocks_enqueue_one_cycle_per_interval(
+    client: redis.Redis, broker: dramatiq.Broker, demo: Path
+) -> None:
     first = tick(client, demo, "clock-a", every_seconds=60)
     second = tick(client, demo, "clock-b", every_seconds=60)
     assert (first, second) == (True, False)
