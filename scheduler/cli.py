@@ -25,6 +25,7 @@ from scheduler.config import load_program
 from scheduler.config_schema import Program
 from scheduler.errors import UserError
 from scheduler.jobs import rules_of
+from scheduler.kits import Kits
 from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
 from scheduler.roster import Roster, RowProblem
@@ -61,6 +62,11 @@ def validate(config: Path) -> None:
         raise UserError(
             f"{len(roster.problems)} problem(s) in the people file; fix them and run again"
         )
+    template_problems = Kits(program.templates).check_all()
+    if template_problems:
+        for problem in template_problems:
+            click.echo(f"  {problem}", err=True)
+        raise UserError(f"{len(template_problems)} problem(s) in the email templates")
     people = select_participants(roster.people, program.participants)
     result = pair_people(people, rules_of(program), seed=0)
     details = program.program
@@ -80,6 +86,7 @@ def validate(config: Path) -> None:
     click.echo(f"  Pairs:    {_pairing_summary(result)}")
     dates = [t.target for t in meeting_targets(details.start, program.cadence)]
     shown = ", ".join(f"{d:%a %d %b}" for d in dates[:4])
+    click.echo(f"  Emails:   every template renders ({program.templates or 'built-in templates'})")
     click.echo(f"  Meetings: {len(dates)} per pair from {details.start}: {shown}, ... {dates[-1]}")
 
 
