@@ -204,3 +204,37 @@ def test_pair_handles_a_hundred_thousand_people_under_the_rules(tmp_path: Path) 
             a, b = (by_email[m] for m in members)
             assert a.level is not None and b.level is not None and abs(a.level - b.level) <= 1
             assert a.manager_email != b.email and b.manager_email != a.email
+
+
+def test_preview_writes_pairs_plan_and_each_kit_into_the_folder_and_nowhere_else(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    folder = tmp_path / "demo"
+    shutil.copytree(
+        ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
+    )
+    before = sorted(p.name for p in folder.iterdir())
+    result = tandem(
+        "preview",
+        "program.yaml",
+        "--out",
+        "../preview",
+        "--now",
+        "2026-12-01T09:00:00+00:00",
+        cwd=folder,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before, (
+        "a dry run writes nothing beside the program"
+    )
+    preview = tmp_path / "preview"
+    assert len(read_pairs(preview / "pairs.csv")) == 29
+    kits = sorted(preview.glob("pair-*/launch_kit.txt"))
+    assert len(kits) == 29
+    text = kits[0].read_text(encoding="utf-8")
+    assert "What shaped you" in text and "reflect back" in text and "January" in text
+    with (preview / "plan.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 58 and all(r["start_utc"] for r in rows)

@@ -1,0 +1,189 @@
+"""Keeping pairs alive (issue 4), as whole scenarios on the local provider and both stores:
+skipped meetings earn one nudge then the owner's attention; peers pause, resume and end by
+replying; spoofed, automatic, repeated and outside replies act on nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.integration.world import World
+
+LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(tmp_path: Path, store_url: str) -> World:
+    # Given the demo company paired, with its first two meetings booked and invitations sent
+    world = World(tmp_path / "demo", store_url)
+    world.cycle(LAUNCH)
+    return world
+
+
+def first_pair(world: World) -> tuple[str, str, str]:
+    pair = world.pairs()[0]
+    a, b = world.peers(pair.id)
+    return pair.id, a, b
+
+
+def test_a_pair_that_declines_twice_gets_one_nudge_then_reaches_the_owner(world: World) -> None:
+    pair_id, a, b = first_pair(world)
+    first = world.meetings(pair_id)[0]
+    world.decline(first, a)
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert len(world.sent("nudge", pair_id)) == 1
+    rebooked = [m for m in world.meetings(pair_id) if m.number == 1 and m.attempt == 1]
+    assert rebooked and rebooked[0].state == "booked", (
+        "the nudge comes with a new slot already booked"
+    )
+    assert not world.pair(pair_id).on_owner_list
+
+    world.decline(rebooked[0], b)
+    world.cycle(datetime(2027, 1, 6, 12, tzinfo=UTC))
+    assert len(world.sent("nudge", pair_id)) == 1, (
+        "never a second nudge: the owner takes it from here"
+    )
+    assert world.pair(pair_id).on_owner_list
+    assert world.pair(pair_id).skips_in_row == 2
+
+
+def test_a_meeting_whose_time_passed_with_no_decline_counts_as_held(world: World) -> None:
+    pair_id, _, _ = first_pair(world)
+    world.cycle(datetime(2027, 1, 20, 12, tzinfo=UTC))
+    states = {m.number: m.state for m in world.meetings(pair_id)}
+    assert states[1] == "held"
+    assert states[3] == "booked", "booking keeps two meetings ahead"
+    assert world.sent("nudge") == []
+
+
+def test_pause_by_email_cancels_on_both_calendars_and_resumes_by_itself(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    world.reply(pair_id, a, "Let's pause for 3 weeks please, busy quarter end.")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+
+    pair = world.pair(pair_id)
+    assert (pair.state, pair.paused_until) == ("paused", date(2027, 1, 26))
+    assert {m.state for m in world.meetings(pair_id)} == {"cancelled"}
+    cancels = world.sent("cancel", pair_id)
+    assert len(cancels) == 2
+    assert all("METHOD:CANCEL" in c.as_string() for c in cancels)
+    assert len(world.sent("paused", pair_id)) == 1
+
+    world.cycle(datetime(2027, 1, 27, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active"
+    booked = [m for m in world.meetings(pair_id) if m.state == "booked"]
+    assert [m.number for m in booked] == [3, 4]
+    resumed = world.sent("resumed", pair_id)
+    assert len(resumed) == 1
+    body = resumed[0].get_body(("plain",))
+    assert body is not None and "February" in body.get_content()
+
+
+def test_an_end_by_the_other_peer_cancels_everything_thanks_both_and_tells_the_owner(
+    world: World,
+) -> None:
+    pair_id, _, b = first_pair(world)
+    world.reply(pair_id, b, "end")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "ended"
+    assert {m.state for m in world.meetings(pair_id)} == {"cancelled"}
+    ended = world.sent("ended", pair_id)
+    assert len(ended) == 1 and len(ended[0].get_all("To") or []) == 1
+    assert "Thank you" in ended[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    owner = world.sent("owner_note", pair_id)
+    assert [str(m["To"]) for m in owner] == [world.rt.program.program.owner]
+
+
+def test_a_spoofed_from_acts_on_nothing(world: World) -> None:
+    pair_id, _, _ = first_pair(world)
+    world.reply(pair_id, "mallory@evil.example", "end")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active"
+    assert world.inbound()[-1].outcome == "rejected"
+
+
+def test_a_failed_dmarc_check_from_our_own_gateway_acts_on_nothing(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    domain = world.rt.program.provider.mailbox.rpartition("@")[2]
+    results = f"{domain}; dmarc=fail header.from={a.rpartition('@')[2]}; dkim=fail"
+    world.reply(pair_id, a, "end", headers={"Authentication-Results": results})
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active"
+    assert world.inbound()[-1].outcome == "rejected"
+
+
+def test_an_out_of_office_reply_never_acts_and_never_gets_an_answer(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    world.reply(
+        pair_id,
+        a,
+        "I am out of the office until Monday. To end your request, call me.",
+        subject="Automatic reply: your peer-mentoring pairing",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active"
+    assert world.sent("help") == []
+    assert world.inbound()[-1].outcome == "ignored"
+
+
+def test_the_same_reply_delivered_twice_acts_once(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    message = world.reply(pair_id, a, "skip")
+    world.deliver(message)  # the same message again, as a retrying server delivers it
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    world.cycle(datetime(2027, 1, 5, 13, tzinfo=UTC))
+    assert len(world.sent("confirmation", pair_id)) == 1
+    assert [m.state for m in world.meetings(pair_id)].count("cancelled") == 1
+
+
+def test_a_reply_in_a_forwarded_thread_from_outside_the_pair_acts_on_nothing(world: World) -> None:
+    pair_id, _, _ = first_pair(world)
+    kit = world.sent("launch_kit", pair_id)[0]
+    world.reply(
+        pair_id,
+        "colleague@northwind-loom.example",
+        "pause",
+        to=world.rt.program.provider.mailbox,
+        headers={"In-Reply-To": str(kit["Message-ID"])},
+    )
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active"
+    assert world.inbound()[-1].outcome == "rejected"
+
+
+def test_a_reply_in_the_thread_from_a_member_acts_without_the_reply_address(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    kit = world.sent("launch_kit", pair_id)[0]
+    world.reply(
+        pair_id,
+        a,
+        "pause",
+        to=world.rt.program.provider.mailbox,
+        headers={"In-Reply-To": str(kit["Message-ID"])},
+    )
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "paused"
+
+
+def test_a_reply_with_no_command_gets_one_help_answer_a_day(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    world.reply(pair_id, a, "Thanks, looking forward to it!")
+    world.reply(pair_id, a, "What do I do now?")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    answers = world.sent("help", pair_id)
+    assert len(answers) == 1
+    assert [str(m["To"]).rpartition("<")[2].rstrip(">") for m in answers] == [a]
+    assert world.pair(pair_id).state == "active"
+
+
+def test_no_nudge_goes_to_a_paused_pair(world: World) -> None:
+    pair_id, a, b = first_pair(world)
+    first = world.meetings(pair_id)[0]
+    world.reply(pair_id, a, "pause")
+    world.decline(first, b)
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "paused"
+    assert world.sent("nudge", pair_id) == []
