@@ -101,7 +101,8 @@ class World:
         message["Message-ID"] = f"<reply-{self.delivered}-{pair_id}@mail.example>"
         for name, value in (headers or {}).items():
             message[name] = value
-        quote = "> Reply to this email and start the first line with one of these words:\n> pause\n> end\n"
+        quote = "> Reply to this email and start the first line with one of these words:\n"
+        quote += "> pause\n> end\n"
         message.set_content(
             f"{text}\n\nOn Mon, 11 Jan 2027, Northwind Peer Mentoring wrote:\n{quote}"
         )
