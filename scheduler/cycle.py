@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler import jobs, lifecycle, mailroom, nudges
+from scheduler import digest, jobs, lifecycle, mailroom, nudges
 from scheduler.jobs import Report, Runtime
 
 Step = Callable[[Runtime, datetime], Report]
@@ -20,6 +20,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("Booking meetings", jobs.book_meetings),
     ("Writing launch kits", jobs.send_launch_kits),
     ("Writing notices", lifecycle.send_pending_notices),
+    ("Writing the owner's digest", digest.send_owner_digest),
     ("Sending mail", lambda rt, now: mailroom.send_mail(rt, now, recover_now=True)),
 )
 

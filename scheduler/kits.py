@@ -23,7 +23,8 @@ Per kind:
     ended         by_name ("" when Tandem ended it), reason (Tandem's words, "" if a peer ended it)
     confirmation  by_name, done (what was done, in Tandem's words)
     help          recipient (the peer who wrote), not_understood (their first line, or "")
-    owner_digest  program, recipient (the owner), stats {active_pairs, paused_pairs, ended_pairs,
+    owner_digest  program, recipient (the owner), since_start {ended_pairs, meetings_held,
+                  meetings_missed}, stats {active_pairs, paused_pairs, ended_pairs,
                   meetings_held, meetings_missed}, at_risk [pair names], waiting [{name, reason}],
                   chart_cid
 No kind ever receives the text of a peer's reply beyond help's `not_understood`, which goes
@@ -275,6 +276,7 @@ def sample_context(kind: str) -> dict[str, object]:
         "owner_digest": {
             "recipient": _person("Maya Lindqvist", "People Partner", "People", zones[1]),
             "stats": dict(zip(_STATS, (41, 3, 2, 57, 9), strict=True)),
+            "since_start": {"ended_pairs": 4, "meetings_held": 312, "meetings_missed": 38},
             "at_risk": ["Ana Ferreira and Jonas Weber", "Chen Liu and Priya Nair"],
             "waiting": [{"name": "Sam Osei", "reason": "no peer at a similar level yet"}],
             "chart_cid": "chart.p7k2m9q4@example.com",
