@@ -232,7 +232,13 @@ def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: i
 def _add_commands() -> None:
     from scheduler import cli_pairs
 
-    for command in (cli_pairs.pairs, cli_pairs.status, cli_pairs.worker, cli_pairs.clock):
+    for command in (
+        cli_pairs.pairs,
+        cli_pairs.status,
+        cli_pairs.worker,
+        cli_pairs.clock,
+        cli_pairs.parse_reply,
+    ):
         cli.add_command(command)
 
 

@@ -166,3 +166,35 @@ def clock(config: Path, every_minutes: int) -> None:
     if not url:
         raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
     run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)
+
+
+@click.command("parse-reply")
+@click.argument("eml", type=EXISTING_FILE)
+@click.option(
+    "--config", type=EXISTING_FILE, help="A program, to name the pair and check the sender."
+)
+@click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), help="Read dates as if today were this day."
+)
+@user_errors
+def parse_reply(eml: Path, config: Path | None, today: datetime | None) -> None:
+    """Print, as JSON, what Tandem reads in an email: why it did (or did not) pause."""
+    import json
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+
+    from scheduler.inbound import explain
+
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    except OSError as exc:
+        raise UserError(f"{eml}: cannot read ({exc.strerror})") from exc
+    assert isinstance(message, EmailMessage)
+    runtime = None
+    if config is not None:
+        from scheduler.bootstrap import build_runtime
+
+        runtime = build_runtime(config)
+    day = today.date() if today else datetime.now(UTC).date()
+    click.echo(json.dumps(explain(message, runtime, day), ensure_ascii=False))

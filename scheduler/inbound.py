@@ -9,7 +9,7 @@ Authentication-Results header, DMARC or aligned DKIM must pass.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from scheduler.jobs import Runtime, pair_peers, person_of
 from scheduler.kits import build_email, make_message_id
 from scheduler.lifecycle import apply_command
 from scheduler.mail_checks import authentication_passes, recipient_addresses, sender_addresses
-from scheduler.messages import REPLY_COMMANDS, pair_context
+from scheduler.messages import pair_context
 from scheduler.replies import Command, read_reply
 from scheduler.reply_address import pair_from_address, reply_address
 from scheduler.store import Inbound, Outbox, Pair, PairMember
@@ -165,4 +165,31 @@ def _record(logged: Inbound, outcome: str, detail: str) -> None:
     logged.outcome, logged.detail = outcome, detail  # type: ignore[assignment]
 
 
-__all__ = ["REPLY_COMMANDS", "handle_reply"]
+def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str, object]:
+    """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
+    the pair it names (with a program) and why; nothing is changed or sent."""
+    reading = read_reply(message, today=today)
+    found: dict[str, object] = {
+        "command": reading.command.name.lower() if reading.command and reading.acts else None,
+        "until": reading.until.isoformat() if reading.until and reading.acts else None,
+        "pair": None,
+        "reason": reading.reason,
+    }
+    if rt is None or not reading.acts:
+        return found
+    senders = sender_addresses(message)
+    with rt.store.session() as s:
+        pair = _pair_of(rt, s, message)
+        if pair is None:
+            found["reason"] += "; names no pair of this program"
+            return found
+        found["pair"] = pair.id
+        if len(senders) != 1 or not _member(s, pair, senders[0]):
+            found["command"] = None
+            found["reason"] += (
+                f"; but the sender is not a member of pair {pair.id}, so it would not act"
+            )
+        elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+            found["command"] = None
+            found["reason"] += "; but DMARC/DKIM failed, so it would not act"
+    return found

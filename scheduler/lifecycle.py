@@ -307,6 +307,8 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
             select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id)
         ).all():
             notice = dict(pair.pending_notice or {})
+            if not notice:
+                continue  # JSON null: nothing is owed
             if any(m.state == "planned" for m in upcoming(s, pair, now)):
                 continue  # booking still under way: the note waits for the dates
             kind, key = notice.pop("kind"), notice.pop("key")

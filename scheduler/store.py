@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +147,27 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 30000")  # first: WAL may have to wait for a lock
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@retry(
+    retry=retry_if_exception(lambda error: "locked" in str(error)),
+    stop=stop_after_delay(30),
+    wait=wait_random(0.01, 0.1),
+    reraise=True,
+)
+def _switch_to_wal(cursor: Any) -> None:
+    """Once per database file. SQLite answers "locked" at once, without the busy timeout,
+    when two processes make the switch together; one of them wins, the other tries again."""
+    cursor.execute("PRAGMA journal_mode = WAL")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -179,9 +193,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-# JSONB on PostgreSQL (comparable, indexable), JSON text elsewhere. Lists and dicts stored in
-# these columns are not tracked for in-place changes: assign a new value to change one.
-JSONValue = JSON().with_variant(JSONB(), "postgresql")
+# JSONB on PostgreSQL (comparable, indexable), JSON text elsewhere. None is SQL NULL, not the
+# JSON value null, so that `column.is_(None)` finds it. Lists and dicts stored in these columns
+# are not tracked for in-place changes: assign a new value to change one.
+JSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):

@@ -3,9 +3,11 @@ workers run them at once. Every test that takes `store` runs on SQLite and on Po
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -86,12 +88,20 @@ def test_upgrading_twice_is_a_no_op(store_url: str) -> None:
 
 
 def test_two_processes_opening_a_fresh_database_at_once_both_succeed(store_url: str) -> None:
-    stores = race(2, lambda: open_store(store_url))
+    # Processes, not threads: Alembic keeps its migration context in module globals.
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(2)
+    processes = [spawn.Process(target=open_when_released, args=(store_url, start)) for _ in "ab"]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
 
-    for opened in stores:
-        with opened.session() as s:
-            assert s.scalar(select(func.count()).select_from(Person)) == 0
-        opened.close()
+    assert [process.exitcode for process in processes] == [0, 0]
+    opened = open_store(store_url)
+    with opened.session() as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 0
+    opened.close()
 
 
 def test_a_pair_member_who_is_not_a_person_is_refused(store: Store) -> None:
@@ -491,7 +501,14 @@ def race(workers: int, work: Callable[[], T]) -> list[T]:
         thread.join(timeout=60)
     if errors:
         raise errors[0]
+    assert len(results) == workers, "a racer is still waiting after 60 s"
     return results
+
+
+def open_when_released(url: str, start: BarrierType) -> None:
+    """A process that opens (and so migrates) the store at the same instant as the others."""
+    start.wait(timeout=60)
+    open_store(url).close()
 
 
 def add_pair(s: Session, pair_id: str, emails: list[str], state: str = "active") -> None:

@@ -1,0 +1,330 @@
+"""Replies as real mail clients write them (../shared/corpora/replies): a command typed at the
+top is found in every one, the same word standing only in the quote never acts, and the visible
+reply matches the expected answer of each corpus (see its README)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.parser import Parser
+from email.policy import default
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from scheduler.replies import Command, read_reply
+from scheduler.reply_text import visible_reply
+
+CORPORA = Path(
+    os.environ.get("TANDEM_CORPORA", Path(__file__).resolve().parents[3] / "shared" / "corpora")
+)
+REPLIES = CORPORA / "replies"
+TODAY = date(2027, 3, 1)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One corpus message: its name ("folder/file"), its body text and, where the corpus
+    gives one, the exact visible reply expected."""
+
+    name: str
+    text: str
+    expected: str | None
+
+
+def _skip_or_fail() -> None:
+    reason = f"the reply corpora are not at {REPLIES} (set TANDEM_CORPORA to their folder)"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+# The crisp-oss corpus: most messages open with this paragraph, which is their whole reply.
+COMMON_FIRST_FRAGMENT = """\
+Fusce bibendum, quam hendrerit sagittis tempor, dui turpis tempus erat, pharetra sodales ante sem sit amet metus.
+Nulla malesuada, orci non vulputate lobortis, massa felis pharetra ex, convallis consectetur ex libero eget ante.
+Nam vel turpis posuere, rhoncus ligula in, venenatis orci. Duis interdum venenatis ex a rutrum.
+Duis ut libero eu lectus consequat consequat ut vel lorem. Vestibulum convallis lectus urna,
+et mollis ligula rutrum quis. Fusce sed odio id arcu varius aliquet nec nec nibh."""  # noqa: E501
+
+FULL = "<the whole message>"
+RIAK = (
+    "Hi folks\n\nWhat is the best way to clear a Riak bucket of all key, values after\n"
+    "running a test?\nI am currently using the Java HTTP API.\n\n-Abhishek Kona"
+)
+BULLETS = (
+    "test 2 this should list second\n\nand have spaces\n\nand retain this formatting\n\n\n"
+    "   - how about bullets\n   - and another"
+)
+# The github and crisp messages that do not open with COMMON_FIRST_FRAGMENT: the reply above
+# the first quote header, without the signature ("-- ", "Sent from my ..."), as the github
+# corpus's README and crisp's own tests (email_1, _3, _emoji, _sent_from, _zoho) define it.
+EXPECTED: dict[str, str | None] = {
+    "github-email_reply_parser/correct_sig.txt": "this is an email with a correct -- signature.",
+    "github-email_reply_parser/email_1_1.txt": RIAK,
+    "github-email_reply_parser/email_1_2.txt": "Hi,",
+    "github-email_reply_parser/email_1_3.txt": "Oh thanks.\n\nHaving the function would be "
+    "great.\n\n-Abhishek Kona",
+    "github-email_reply_parser/email_1_4.txt": "Awesome! I haven't had another problem with it.",
+    "github-email_reply_parser/email_1_5.txt": FULL,
+    "github-email_reply_parser/email_1_6.txt": "I get proper rendering as well.",
+    "github-email_reply_parser/email_1_7.txt": ":+1:",
+    "github-email_reply_parser/email_1_8.txt": "I will reply under this one\n\nand under this.",
+    "github-email_reply_parser/email_2_1.txt": "Outlook with a reply",
+    "github-email_reply_parser/email_2_2.txt": "Outlook with a reply directly above line",
+    "github-email_reply_parser/email_2_3.txt": "Outlook with a reply directly above line",
+    "github-email_reply_parser/email_BlackBerry.txt": "Here is another email",
+    "github-email_reply_parser/email_bullets.txt": BULLETS,
+    "github-email_reply_parser/email_iPhone.txt": "Here is another email",
+    "github-email_reply_parser/email_long_quote.txt": RIAK.split("\nI am")[0],
+    "github-email_reply_parser/email_multi_word_sent_from_my_mobile_device.txt": "Here is "
+    "another email",
+    "github-email_reply_parser/email_one_is_not_on.txt": "Thank, this is really helpful.\n\n"
+    "One outstanding question I had:\n\nLocally (on development), when I run...",
+    "github-email_reply_parser/email_sent_from_my_not_signature.txt": FULL,
+    "github-email_reply_parser/email_sig_delimiter_in_middle_of_line.txt": FULL,
+    "github-email_reply_parser/greedy_on.txt": "On your remote host you can run:\n\n     telnet "
+    "127.0.0.1 52698\n\nThis should connect to TextMate (on your Mac, via the tunnel). If that\n"
+    "fails, the tunnel is not working.",
+    "github-email_reply_parser/pathological.txt": "I think you're onto something. I will try to "
+    "fix the problem as soon as I\nget back to a computer.",
+    "crisp-email-reply-parser/correct_sig.txt": "this is an email with a correct -- signature.",
+    "crisp-email-reply-parser/email_1.txt": RIAK,
+    "crisp-email-reply-parser/email_19.txt": "On Thursday, I get proper rendering.",
+    "crisp-email-reply-parser/email_2.txt": "Hi,",
+    "crisp-email-reply-parser/email_20.txt": "On Thursday.",
+    "crisp-email-reply-parser/email_21.txt": FULL,
+    "crisp-email-reply-parser/email_2_1.txt": "Outlook with a reply",
+    "crisp-email-reply-parser/email_3.txt": "Oh thanks.\n\nHaving the function would be great.\n\n"
+    "-Abhishek Kona",
+    "crisp-email-reply-parser/email_4.txt": "Awesome! I haven't had another problem with it.",
+    "crisp-email-reply-parser/email_5.txt": FULL,
+    "crisp-email-reply-parser/email_6.txt": "I get proper rendering as well.\n\nSent a "
+    "magnificent torch of pixels",
+    "crisp-email-reply-parser/email_blackberry.txt": "Here is another email",
+    "crisp-email-reply-parser/email_bullets.txt": BULLETS,
+    "crisp-email-reply-parser/email_custom_quote_header.txt": "Thank you!",
+    "crisp-email-reply-parser/email_customer_quote_header_2.txt": "Thank you very much.",
+    "crisp-email-reply-parser/email_customer_quote_header_3.txt": "bonjour,\nje n'ai pas eu de "
+    "retour sur ma précision..\nmerci d'avance",
+    "crisp-email-reply-parser/email_emoji.txt": "🎉\n\n—\nJohn Doe\nCEO at Pandaland\n\n"
+    "@pandaland",
+    "crisp-email-reply-parser/email_iphone.txt": "Here is another email",
+    "crisp-email-reply-parser/email_multi_word_sent_from_my_mobile_device.txt": "Here is "
+    "another email",
+    "crisp-email-reply-parser/email_not_a_signature.txt": FULL,
+    "crisp-email-reply-parser/email_not_a_signature_2.txt": FULL,
+    "crisp-email-reply-parser/email_one_is_not_on.txt": "Thank, this is really helpful.\n\n"
+    "One outstanding question I had:\n\nLocally (on development), when I run...",
+    "crisp-email-reply-parser/email_reply_header.txt": "This is the latest reply.\n\nThe thread "
+    "contains two previous replies, and the most recent reply header has a line break in it.\n\n"
+    "If we don't patch the line break, the reply header ends up in THIS fragment, instead of "
+    "in the quoted fragment.\n\nOn the one hand, there could be a line in the reply starting "
+    "with the word 'On.'\n\nOn the other hand, it could happen TWICE!\n\nStranger",
+    "crisp-email-reply-parser/email_sent_from.txt": "Hi it can happen to any texts you type, as "
+    "long as you type in between words or paragraphs.",
+    "crisp-email-reply-parser/email_sent_from_my_not_signature.txt": FULL,
+    "crisp-email-reply-parser/email_thread.txt": "This is new email reply in thread from bellow.",
+    "crisp-email-reply-parser/email_tricky_11_double_signature.txt": "Thanks for your help!\n\n"
+    "Best regards,\nJohn",
+    "crisp-email-reply-parser/email_tricky_13_timestamp_variations.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_16_unicode_signatures.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_17_forward_header.txt": "See the forwarded message "
+    "below.",
+    "crisp-email-reply-parser/email_tricky_18_inline_reply.txt": "I think option A is great.\n\n"
+    "Option B has some drawbacks.\n\nOption C is not suitable for our use case.",
+    "crisp-email-reply-parser/email_tricky_19_quote_without_header.txt": "I wanted to respond to "
+    "your points:",
+    "crisp-email-reply-parser/email_tricky_1_on_false_positive.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_20_html_entities.txt": "The data should be &gt; 100 "
+    "and &lt; 200.\n\nWe need to ensure that &amp; symbols are handled correctly.",
+    "crisp-email-reply-parser/email_tricky_2_url_with_wrote.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_3_code_block.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_4_from_in_body.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_6_regards_in_sentence.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_7_multiple_dashes.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_8_sent_from_in_content.txt": FULL,
+    "crisp-email-reply-parser/email_tricky_9_nested_quotes.txt": "I agree with the points below.",
+    "crisp-email-reply-parser/email_unquoted_reply.txt": "This is my reply.",
+    # Templates with "[DATE]" and "[FROM]" where a quote header once stood: no answer to check.
+    "crisp-email-reply-parser/email_with_date_headers.txt": None,
+    "crisp-email-reply-parser/email_with_from_headers.txt": None,
+    "crisp-email-reply-parser/email_with_regards.txt": "Hi,\n\nI still have the same "
+    "problem....\n\nCan you help?",
+    "crisp-email-reply-parser/email_zoho.txt": "What is the best way to clear a Riak bucket of "
+    "all key, values after\nrunning a test?",
+    "crisp-email-reply-parser/sig_no_empty_line.txt": "this is an email with a signature with "
+    "no empty line above.",
+}
+
+# Where Tandem's visible reply differs from the corpus answer on purpose: quoted lines are
+# never part of it, and a message that opens with a quote without '>' (a forward, a Gmail
+# attribution above unprefixed text) shows no reply at all, so that nothing quoted can act.
+DELIBERATE = {
+    "discourse-email_reply_trimmer/embedded_email_7.txt": "keeps quoted lines and the text "
+    "after them; Tandem reads the reply above the quote only",
+    "discourse-email_reply_trimmer/embedded_email_16.txt": "keeps the '>' quote above the reply",
+    "discourse-email_reply_trimmer/embedded_email_17.txt": "keeps unprefixed text after an "
+    "attribution that opens the message, and '>' lines",
+    "discourse-email_reply_trimmer/embedded_email_18.txt": "keeps unprefixed text after an "
+    "attribution that opens the message",
+    "discourse-email_reply_trimmer/forwarded_message.txt": "keeps the body of a forward with "
+    "nothing written above it",
+    "discourse-email_reply_trimmer/quote_and_text.txt": "keeps the '>' quote above the reply",
+    "discourse-email_reply_trimmer/quote_only.txt": "keeps a message that is only a quote",
+    "crisp-email-reply-parser/email_with_regards.txt": "cuts at 'Regards,' where the discourse "
+    "corpus keeps 'Best regards,' (email_headers_5); Tandem keeps both",
+}
+
+
+@cache
+def samples() -> tuple[Sample, ...]:
+    """Every message of every corpus, in name order."""
+    if not REPLIES.is_dir():
+        return ()
+    found: list[Sample] = []
+    for path in sorted(REPLIES.glob("*/*/*.txt")):
+        folder, kind = path.parts[-3], path.parts[-2]
+        if kind == "trimmed":
+            continue
+        name = f"{folder}/{path.name}"
+        text = _read(path)
+        expected: str | None
+        if kind == "emails" and (path.parent.parent / "trimmed" / path.name).exists():
+            expected = _read(path.parent.parent / "trimmed" / path.name)
+        elif text.startswith("Fusce bibendum"):
+            expected = COMMON_FIRST_FRAGMENT
+        else:
+            expected = EXPECTED.get(name)
+            expected = text if expected == FULL else expected
+        found.append(Sample(name, text, expected))
+    return tuple(found)
+
+
+def _read(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def normalized(text: str | None) -> str:
+    """Lines stripped, runs of blank lines made one, no blank lines at either end."""
+    lines = [line.strip() for line in (text or "").replace("\r\n", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def as_message(text: str, subject: str = "Re: Your Tandem pairing") -> EmailMessage:
+    """The corpus body as a reply to Tandem (a corpus file that is a whole message is parsed)."""
+    if re.match(r"(?:[\w-]+: .*\n)+\n", text) and re.search(r"^From: ", text, re.M):
+        parsed = Parser(policy=default).parsestr(text)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+    message = EmailMessage()
+    message["From"] = "ana@example.com"
+    message["To"] = "mentoring+p1.abcdefabcdef@example.com"
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+def sample_ids() -> list[str]:
+    return [sample.name for sample in samples()] or ["no-corpora"]
+
+
+@pytest.fixture(params=sample_ids())
+def sample(request: pytest.FixtureRequest) -> Sample:
+    if not samples():
+        _skip_or_fail()
+    return next(s for s in samples() if s.name == request.param)
+
+
+def test_the_corpora_hold_all_three_folders() -> None:
+    if not samples():
+        _skip_or_fail()
+    folders = {s.name.split("/")[0] for s in samples()}
+    assert len(folders) == 3 and len(samples()) >= 170
+
+
+def test_a_command_typed_at_the_top_is_found(sample: Sample) -> None:
+    reading = read_reply(as_message("pause for 3 weeks\n\n" + sample.text), today=TODAY)
+    assert (reading.command, reading.until, reading.acts) == (
+        Command.PAUSE,
+        TODAY + timedelta(weeks=3),
+        True,
+    ), reading.reason
+
+
+@pytest.mark.parametrize("word", ["pause", "end"])
+def test_a_command_standing_only_in_the_quote_never_acts(sample: Sample, word: str) -> None:
+    quoted = with_word_in_quote(sample.text, word)
+    if quoted is None:
+        pytest.skip("this message quotes nothing")
+    before = read_reply(as_message(sample.text), today=TODAY).command
+    after = read_reply(as_message(quoted), today=TODAY)
+    assert after.command == before, f"{after.reason}\n---\n{after.text}"
+
+
+def test_the_visible_reply_is_the_expected_one(sample: Sample) -> None:
+    if sample.expected is None:
+        pytest.skip("the corpus gives no answer for this message")
+    if sample.name in DELIBERATE:
+        pytest.skip(f"Tandem differs on purpose: the corpus {DELIBERATE[sample.name]}")
+    assert normalized(visible_reply(sample.text)) == normalized(sample.expected)
+
+
+def test_libraries_compared() -> None:
+    """Prints how many corpus messages each reply parser gets exactly right (whitespace at
+    line ends aside) and which it gets wrong. Run with TANDEM_COMPARE_REPLY_PARSERS=1 -s."""
+    if not os.environ.get("TANDEM_COMPARE_REPLY_PARSERS"):
+        pytest.skip("set TANDEM_COMPARE_REPLY_PARSERS=1 to compare the reply-parsing libraries")
+    if not samples():
+        _skip_or_fail()
+    from email_reply_parser import EmailReplyParser as Zapier  # type: ignore[import-untyped]
+    from mailparser_reply import EmailReplyParser as Rausys  # type: ignore[import-untyped]
+
+    languages = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "pl", "ja", "zh", "cs", "ko"]
+    parsers: dict[str, Callable[[str], str | None]] = {
+        "email-reply-parser": Zapier.parse_reply,
+        "mail-parser-reply": Rausys(languages=languages).parse_reply,
+        "tandem (own rules)": visible_reply,
+    }
+    checked = [s for s in samples() if s.expected is not None]
+    scores: dict[str, int] = {}
+    for label, parse in parsers.items():
+        wrong = [s.name for s in checked if normalized(parse(s.text)) != normalized(s.expected)]
+        scores[label] = len(checked) - len(wrong)
+        print(f"\n{label}: {scores[label]}/{len(checked)} exactly right; wrong on:")
+        for name in wrong:
+            print(f"  {name}{'  (deliberate)' if name in DELIBERATE else ''}")
+    assert scores["tandem (own rules)"] >= max(scores.values())
+
+
+def with_word_in_quote(text: str, word: str) -> str | None:
+    """`text` with `word` added inside its first quote, found here independently of the code
+    under test: "> word" after the first '>' line, else `word` as the first line of the quoted
+    body after the first quote header (an attribution, a From: block, a separator, or the
+    "Sent from my phone" line that mobile clients put above a quote without header)."""
+    lines = text.split("\n")
+    prefixed = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">")), None)
+    header = next((i for i, line in enumerate(lines) if _QUOTE_HEADER.search(line)), None)
+    if header is not None and (prefixed is None or header < prefixed):
+        body = next((i for i in range(header + 1, len(lines)) if not lines[i].strip()), None)
+        if body is None or (prefixed is not None and prefixed < body):
+            body = prefixed if prefixed is not None else header
+            return "\n".join([*lines[: body + 1], f"> {word}", *lines[body + 1 :]])
+        return "\n".join([*lines[: body + 1], word, *lines[body + 1 :]])
+    if prefixed is None:
+        return None
+    return "\n".join([*lines[: prefixed + 1], f"> {word}", *lines[prefixed + 1 :]])
+
+
+_QUOTE_HEADER = re.compile(
+    r"(wrote|schrieb|écrit|escribió|scritto|escreveu|schreef|geschreven|skrev|kirjoitti|"
+    r"napisał(\(a\))?|написал|пише|写道|írta)\s*:?\s*-*\s*$|^(sent from|gesendet von) [^,]{0,40}$|>\s*:\s*$|^\W*-{2,} ?(original message|"
+    r"ursprüngliche|message d'origine|mensaje original|oprindelig|forwarded message)|^_{20,}\s*$|"
+    r"^\s*\*?(from|von|de|da|van|från|fra)\s*\*?\s*:|^\d{4}[-/]\d{1,2}[-/]\d{1,2} .*(gmt|>)",
+    re.I,
+)
