@@ -49,7 +49,8 @@ class _Reader(HTMLParser):
 
     def text(self) -> str:
         lines = "".join(self._parts).replace("\xa0", " ").split("\n")
-        return "\n".join(line.strip() for line in lines).strip("\n")
+        text = "\n".join(line.strip() for line in lines).strip("\n")
+        return re.sub(r"\n{3,}", "\n\n", text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._done:

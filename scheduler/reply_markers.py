@@ -134,7 +134,7 @@ _BANNER = re.compile(
 _BANNER_WORDS = re.compile(
     r"click|link|attachment|sender|safe|outside|organi[sz]ation|external|recogni[sz]e|trust|"
     r"phishing|suspicious|report|caution|anhänge|absender|extérieur|expéditeur|remitente|"
-    r"enlaces|learn why|zjqcmqryfpfptbanner",
+    r"enlaces|learn why|important|zjqcmqryfpfptbanner",
     re.I,
 )
 

@@ -120,14 +120,10 @@ _LEADING_TAG = re.compile(r"^\[\s*(?:external|ext|extern|externe|externo)\s*\]\s
 
 
 def _banner_end(lines: list[str], start: int) -> int:
-    """The line after a banner paragraph: it ends at a blank line, or at a line that neither
-    continues a wrapped sentence nor speaks of links, senders and attachments."""
+    """The line after a banner paragraph: it ends at a blank line, or at a line that does not
+    speak of links, senders and attachments (a reply typed right under the banner)."""
     index = start + 1
-    while index < len(lines) and lines[index].strip():
-        previous = lines[index - 1].rstrip()
-        wrapped = not previous.endswith((".", "!", "?", ":")) and len(previous) > 40
-        if not (wrapped or banner_words(lines[index])):
-            break
+    while index < len(lines) and lines[index].strip() and banner_words(lines[index]):
         index += 1
     return index
 

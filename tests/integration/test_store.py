@@ -129,6 +129,19 @@ def test_a_rebooking_is_a_new_attempt_of_the_same_meeting(store: Store) -> None:
         assert s.scalar(select(func.count()).select_from(Meeting)) == 2
 
 
+def test_a_json_column_set_to_none_holds_sql_null(store: Store) -> None:
+    # Regression: JSON's default stores None as the JSON value null, which IS NOT NULL matched.
+    with store.session() as s:
+        add_pair(s, "p1", ["ana@example.com", "ben@example.com"])
+        pair = s.get_one(Pair, "p1")
+        pair.pending_notice = {"kind": "resumed", "key": "resumed:p1:1"}
+        s.flush()
+        pair.pending_notice = None
+
+    with store.session() as s:
+        assert s.scalars(select(Pair.id).where(Pair.pending_notice.is_(None))).all() == ["p1"]
+
+
 # --- time ---------------------------------------------------------------------------------
 
 
