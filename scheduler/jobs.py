@@ -453,39 +453,62 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
     with rt.store.session() as s:
         sent = set(s.scalars(select(Outbox.pair_id).where(Outbox.kind == "launch_kit")))
         for pair, peers in _active_pairs(s, rt.today(now)):
-            if pair.id in sent:
+            if pair.id in sent or not any(m.state == "booked" for m in upcoming(s, pair, now)):
                 continue
-            booked = s.scalars(
-                select(Meeting)
-                .where(Meeting.pair_id == pair.id, Meeting.state == "booked")
-                .order_by(Meeting.number)
-            ).all()
-            if not booked:
-                continue
-            views = [MeetingView(m.number, m.starts_at, m.join_url) for m in booked if m.starts_at]
-            context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
-            context["booked"] = not by_mail
-            mail = pair_mail(
-                rt.kits,
-                rt.program,
-                kind="launch_kit",
-                key=f"kit:{pair.id}",
-                context=context,
-                peers=peers,
-                now=now,
-                reply_to=str(context["pair"]["reply_address"]),  # type: ignore[index]
-            )
-            if store_ops.enqueue_mail(
-                s,
-                key=mail.key,
-                message_id=mail.message_id,
-                kind=mail.kind,
-                pair_id=pair.id,
-                recipients=mail.recipients,
-                subject=mail.subject,
-                raw=mail.raw,
-                now=now,
-            ):
+            if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", {"booked": not by_mail}, now):
                 crash_point("kit")
                 report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
     return report
+
+
+UPCOMING = ("planned", "booked", "moved")
+
+
+def upcoming(s: Session, pair: Pair, now: datetime) -> list[Meeting]:
+    rows = s.scalars(
+        select(Meeting)
+        .where(Meeting.pair_id == pair.id, Meeting.state.in_(UPCOMING))
+        .order_by(Meeting.number, Meeting.attempt)
+    )
+    return [m for m in rows if m.starts_at is None or m.starts_at > now]
+
+
+def notify(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    kind: str,
+    key: str,
+    extra: dict[str, object],
+    now: datetime,
+) -> bool:
+    """Send `kind` to the pair with its upcoming booked meetings listed; once per key."""
+    peers = pair_peers(s, pair.id)
+    views = [
+        MeetingView(m.number, m.starts_at, m.join_url)
+        for m in upcoming(s, pair, now)
+        if m.state in ("booked", "moved") and m.starts_at is not None
+    ]
+    context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
+    context.update(extra)
+    mail = pair_mail(
+        rt.kits,
+        rt.program,
+        kind=kind,
+        key=key,
+        context=context,
+        peers=peers,
+        now=now,
+        reply_to=reply_address(rt.program.provider.mailbox, pair.id, rt.secret),
+    )
+    return store_ops.enqueue_mail(
+        s,
+        key=mail.key,
+        message_id=mail.message_id,
+        kind=mail.kind,
+        pair_id=pair.id,
+        recipients=mail.recipients,
+        subject=mail.subject,
+        raw=mail.raw,
+        now=now,
+    )

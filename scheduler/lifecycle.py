@@ -12,15 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import store_ops
-from scheduler.jobs import Report, Runtime, booking_of, pair_peers, person_of
+from scheduler.jobs import Report, Runtime, booking_of, notify, pair_peers, person_of, upcoming
 from scheduler.kits import make_message_id
-from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.ports import Cancellation
-from scheduler.reply_address import reply_address
 from scheduler.store import Meeting, Pair
 from scheduler.store import Person as PersonRow
-
-UPCOMING = ("planned", "booked", "moved")
 
 
 def apply_command(
@@ -83,56 +79,6 @@ def cancel_meetings(
             cancellations.append(Cancellation(booking, reason))
     if cancellations:
         rt.providers.calendar.cancel(cancellations)
-
-
-def upcoming(s: Session, pair: Pair, now: datetime) -> list[Meeting]:
-    rows = s.scalars(
-        select(Meeting)
-        .where(Meeting.pair_id == pair.id, Meeting.state.in_(UPCOMING))
-        .order_by(Meeting.number, Meeting.attempt)
-    )
-    return [m for m in rows if m.starts_at is None or m.starts_at > now]
-
-
-def notify(
-    rt: Runtime,
-    s: Session,
-    pair: Pair,
-    kind: str,
-    key: str,
-    extra: dict[str, object],
-    now: datetime,
-) -> bool:
-    """Send `kind` to the pair with its upcoming booked meetings listed; once per key."""
-    peers = pair_peers(s, pair.id)
-    views = [
-        MeetingView(m.number, m.starts_at, m.join_url)
-        for m in upcoming(s, pair, now)
-        if m.state in ("booked", "moved") and m.starts_at is not None
-    ]
-    context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
-    context.update(extra)
-    mail = pair_mail(
-        rt.kits,
-        rt.program,
-        kind=kind,
-        key=key,
-        context=context,
-        peers=peers,
-        now=now,
-        reply_to=reply_address(rt.program.provider.mailbox, pair.id, rt.secret),
-    )
-    return store_ops.enqueue_mail(
-        s,
-        key=mail.key,
-        message_id=mail.message_id,
-        kind=mail.kind,
-        pair_id=pair.id,
-        recipients=mail.recipients,
-        subject=mail.subject,
-        raw=mail.raw,
-        now=now,
-    )
 
 
 def _pause(
