@@ -118,7 +118,7 @@ def _member_email(s: Session, pair: Pair, sender: str) -> str | None:
 
 def _trusted(rt: Runtime) -> set[str]:
     domain = rt.program.provider.mailbox.rpartition("@")[2].lower()
-    return {domain, f"mx.{domain}", "mx.google.com", "protection.outlook.com"}
+    return {domain, f"mx.{domain}", "mx.google.com"}
 
 
 def _send_help(
@@ -169,27 +169,22 @@ def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str,
     """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
     the pair it names (with a program) and why; nothing is changed or sent."""
     reading = read_reply(message, today=today)
-    found: dict[str, object] = {
-        "command": reading.command.name.lower() if reading.command and reading.acts else None,
-        "until": reading.until.isoformat() if reading.until and reading.acts else None,
-        "pair": None,
-        "reason": reading.reason,
-    }
-    if rt is None or not reading.acts:
-        return found
-    senders = sender_addresses(message)
-    with rt.store.session() as s:
-        pair = _pair_of(rt, s, message)
-        if pair is None:
-            found["reason"] += "; names no pair of this program"
-            return found
-        found["pair"] = pair.id
-        if len(senders) != 1 or not _member(s, pair, senders[0]):
-            found["command"] = None
-            found["reason"] += (
-                f"; but the sender is not a member of pair {pair.id}, so it would not act"
-            )
-        elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
-            found["command"] = None
-            found["reason"] += "; but DMARC/DKIM failed, so it would not act"
-    return found
+    command = reading.command.name.lower() if reading.command and reading.acts else None
+    until = reading.until.isoformat() if reading.until and reading.acts else None
+    pair_id: str | None = None
+    reason = reading.reason
+    if rt is not None and reading.acts:
+        senders = sender_addresses(message)
+        with rt.store.session() as s:
+            pair = _pair_of(rt, s, message)
+            if pair is None:
+                reason += "; names no pair of this program"
+            else:
+                pair_id = pair.id
+                if len(senders) != 1 or not _member(s, pair, senders[0]):
+                    command = None
+                    reason += f"; but the sender is not a member of pair {pair.id}, so nothing acts"
+                elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+                    command = None
+                    reason += "; but DMARC and DKIM failed, so nothing acts"
+    return {"command": command, "until": until, "pair": pair_id, "reason": reason}

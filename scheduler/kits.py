@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from scheduler.replies import help_rows
 from scheduler.reply_address import reply_address
 
 KINDS = (
@@ -249,10 +250,7 @@ def sample_context(kind: str) -> dict[str, object]:
         "recipient": None,
         "meetings": meetings[:3],
         "cadence_text": "every 2 weeks for the first 6 meetings, then monthly until January 2028",
-        "commands": [
-            {"word": word, "example": example, "description": description}
-            for word, example, description in _SAMPLE_COMMANDS
-        ],
+        "commands": help_rows(),
     }
     by_name = peers[0]["name"]
     extra: dict[str, dict[str, object]] = {
@@ -298,19 +296,6 @@ _VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
     "owner_digest": ({"at_risk": [], "waiting": []},),
 }
 _STATS = ("active_pairs", "paused_pairs", "ended_pairs", "meetings_held", "meetings_missed")
-_SAMPLE_COMMANDS = (
-    (
-        "pause",
-        "pause for 3 weeks",
-        "Puts your meetings on hold, for a while or until a date "
-        '("pause until March 2"). Booked dates in between come off both calendars.',
-    ),
-    ("resume", "resume", "Starts the meetings again after a pause and books the next date."),
-    ("end", "end", "Ends the pairing for both of you. No reason needed."),
-    ("skip", "skip", "Skips the next meeting only; the one after stays as booked."),
-    ("reschedule", "reschedule", "Finds another time for the next meeting that suits you both."),
-    ("help", "help", "Sends you this list."),
-)
 
 
 def _person(name: str, title: str, department: str, zone: str) -> dict[str, object]:

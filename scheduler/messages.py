@@ -14,21 +14,8 @@ from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program
 from scheduler.kits import Kits, build_email, local_times, make_message_id
 from scheduler.model import Person, Phase, Unit
+from scheduler.replies import help_rows
 from scheduler.reply_address import reply_address
-
-REPLY_COMMANDS = (
-    (
-        "pause",
-        "pause for 3 weeks",
-        "Puts your meetings on hold, for a while or until a date "
-        '("pause until March 2"). Booked dates in between come off both calendars.',
-    ),
-    ("resume", "resume", "Starts the meetings again after a pause and books the next date."),
-    ("end", "end", "Ends the pairing for both of you. No reason needed."),
-    ("skip", "skip", "Skips the next meeting only; the one after stays as booked."),
-    ("reschedule", "reschedule", "Finds another time for the next meeting that suits you both."),
-    ("help", "help", "Sends you this list."),
-)
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ def pair_context(
             for m in meetings
         ],
         "cadence_text": cadence_text(program.cadence, start),
-        "commands": [{"word": w, "example": e, "description": d} for w, e, d in REPLY_COMMANDS],
+        "commands": help_rows(),
     }
 
 

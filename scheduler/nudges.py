@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.followup import MeetingRecord, PairRecord, follow_up
-from scheduler.jobs import Report, Runtime, pair_peers, replan
+from scheduler.jobs import Report, Runtime, notify, pair_peers, replan
 from scheduler.kits import local_times
-from scheduler.lifecycle import notify
 from scheduler.store import Meeting, Pair
 
 

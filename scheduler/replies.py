@@ -1,15 +1,13 @@
 """A reply to a Tandem email -> the command a peer gave, or nothing; pure, `today` passed in.
 
 As in Mailman's command runner (src/mailman/runners/command.py), automatic mail is never read,
-only the Subject and the first lines of the visible reply count, and one table of commands
-both reads the replies and writes the HELP email. A command must stand as a short request of
-its own ("pause for 3 weeks", "can we skip the next one?"); a negated one ("don't end it")
-is none, and neither is a command word in a sentence of prose.
+only the first lines and the Subject count, and one table both reads commands and writes HELP.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +31,8 @@ class Command(enum.Enum):
 @dataclass(frozen=True)
 class Reading:
     """What one inbound email means. `acts` and `answer` are False for automatic mail
-    (auto-replies, bounces, lists), which must never change a pair nor get an answer."""
+    (auto-replies, bounces, lists), which must never change a pair nor get an answer.
+    `reason` and `text` (the visible reply examined) show addresses as "<address>"."""
 
     command: Command | None
     until: date | None
@@ -182,8 +181,8 @@ def read_reply(message: Message, *, today: date) -> Reading:
     else in the Subject; automatic mail asks for nothing and gets no answer."""
     automatic = automatic_reason(message)
     if automatic is not None:
-        return Reading(None, None, automatic, acts=False, answer=False, text="")
-    text = visible_text(message)
+        return Reading(None, None, _redacted(automatic), acts=False, answer=False, text="")
+    text = _redacted(visible_text(message))
     found = first_command(text, _VERBS, _VERB_LAST, today)
     if found.command is None:
         subject = subject_text(str(message.get("Subject") or ""))
@@ -192,8 +191,8 @@ def read_reply(message: Message, *, today: date) -> Reading:
             found = Found(in_subject.command, in_subject.until, in_subject.words, "in the Subject")
     if found.command is None:
         reason = "no command found in the first lines" + (f"; {found.miss}" if found.miss else "")
-        return Reading(None, None, reason, acts=True, answer=True, text=text)
-    reason = f"found {found.words!r} {found.where}"
+        return Reading(None, None, _redacted(reason), acts=True, answer=True, text=text)
+    reason = _redacted(f"found {found.words!r} {found.where}")
     return Reading(Command(found.command), found.until, reason, acts=True, answer=True, text=text)
 
 
@@ -212,3 +211,9 @@ _VERBS = {
 }
 # German closes a clause with its verb ("können wir das Treffen verschieben?").
 _VERB_LAST = frozenset({fold(word) for entry in COMMANDS for word in entry.words["de"]})
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _redacted(text: str) -> str:
+    """Without email addresses, which the inbound log and the admin must not keep."""
+    return _ADDRESS.sub("<address>", text)

@@ -104,7 +104,7 @@ _B = r"(?<![\w'])"
 _E = r"(?![\w])"
 
 _DURATION = re.compile(
-    rf"{_B}(?:for|für|fuer|pendant|pour|durant|de|por|durante)\s+"
+    rf"{_B}(?:(?:for|für|fuer|pendant|pour|durant|de|por|durante)\s+)?"
     r"(?:the\s+next\s+|die\s+n[aä]chsten\s+|les\s+(?:prochaines?|prochains)\s+|"
     r"(?:las|los)\s+pr[oó]xim[ao]s\s+)?"
     rf"(?:(?P<n>\d{{1,4}})|(?P<word>{_NUMBER})(?:\s+of)?)\s+(?P<unit>{_UNIT}){_E}"

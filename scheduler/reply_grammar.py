@@ -65,17 +65,28 @@ def read_line(
     untils = find_untils(lowered, today)
     marked = _with_holders(lowered, untils)
     clauses = [c for c in _CLAUSE_BREAK.split(marked) if c.strip()]
-    found: list[Found] = []
+    found: list[tuple[Found, bool]] = []
+    alone: list[Until] = []
     miss = ""
     for clause in clauses[:1] if first_clause_only else clauses:
         reading = _read_clause(clause, untils, verbs, verb_last)
         if reading.command is not None:
             written = " ".join(_HOLDER.sub(_put_back(lowered, untils), clause).split())
-            found.append(replace(reading, words=written))
+            found.append((replace(reading, words=_shortened(written)), "⟦" in clause))
+        elif (until := _length_alone(clause, untils)) is not None:
+            alone.append(until)
         miss = miss or reading.miss
-    if len({(f.command, f.until) for f in found}) > 1:
+    if len({(f.command, f.until) for f, _ in found}) > 1:
         return Found(None, miss=f"more than one command in {line[:60]!r}")
-    return found[0] if found else Found(None, miss=miss)
+    if not found:
+        return Found(None, miss=miss)
+    first, dated = found[0]
+    if first.command == "pause" and not dated and len(alone) == 1:
+        # "pause - 3 weeks", "pause (until 2 March)": the length stands in a clause of its own
+        if alone[0].problem:
+            return Found(None, miss=alone[0].problem)
+        return replace(first, until=alone[0].day, words=_shortened(" ".join(lowered.split())))
+    return first
 
 
 def tokens(text: str) -> list[str]:
@@ -130,6 +141,16 @@ def _read_clause(
     return Found(command, until=holders[0].day)
 
 
+def _length_alone(clause: str, untils: list[Until]) -> Until | None:
+    """The pause length a clause holds with nothing else but small words ("3 weeks")."""
+    found = tokens(clause)
+    holders = [untils[int(m[1])] for t in found if (m := _HOLDER.fullmatch(t))]
+    rest = [t for t in found if not _HOLDER.fullmatch(t)]
+    if len(holders) != 1 or any(t not in words.FILLERS | words.OBJECTS for t in rest):
+        return None
+    return holders[0]
+
+
 def _without_reason(after: list[str], command: str | None) -> list[str]:
     """Up to a free reason ("because ..."), or a reschedule's wished time ("to Thursday")."""
     for index, token in enumerate(after):
@@ -155,6 +176,10 @@ def _with_holders(text: str, untils: list[Until]) -> str:
         pieces += [text[last : until.start], f" ⟦{index}⟧ "]
         last = until.end
     return "".join([*pieces, text[last:]])
+
+
+def _shortened(text: str, length: int = 48) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _put_back(text: str, untils: list[Until]) -> Callable[[re.Match[str]], str]:

@@ -1,10 +1,6 @@
-"""Where a reply stops and the quote begins, in the words mail clients write in many languages.
-
-The patterns come from the replies in ../shared/corpora/replies (Gmail, Outlook, Apple Mail,
-Thunderbird, Zoho, MSN, mobile clients; en, de, fr, es, it, pt, nl, sv, da, no, fi, pl, ru, uk,
-zh, ja, hu). `quote_markers` lists every quote start in a text; `is_signature` spots the line a
-signature begins with; `banner_start` spots a mail gateway's warning placed above the reply.
-"""
+"""Where a reply stops and the quote begins, in the words mail clients write: the patterns
+come from ../shared/corpora/replies (Gmail, Outlook, Apple Mail, Thunderbird, Zoho, mobile
+clients; en de fr es it pt nl sv da no fi pl ru uk zh ja hu)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ languages with their pause lengths, and negations, prose and quotes never act.""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.messages import REPLY_COMMANDS
+from scheduler.kits import Kits, sample_context
 from scheduler.replies import COMMANDS, LANGUAGES, Command, help_rows, parse_command, read_reply
 from scheduler.reply_words import fold
 
@@ -39,7 +40,7 @@ def reply(body: str, subject: str = "Re: Ana and Bo, meet each other") -> EmailM
 # name: (command, until, acts, the start of the reason)
 CLIENTS = {
     "gmail_web_top_posted.eml": (Command.PAUSE, date(2027, 3, 22), True, "found 'pause for 3"),
-    "gmail_bottom_posted.eml": (Command.RESUME, None, True, "found \"we're back\""),
+    "gmail_bottom_posted.eml": (Command.RESUME, None, True, 'found "we\'re back"'),
     "outlook_desktop.eml": (Command.RESCHEDULE, None, True, "found 'can we move the next"),
     "outlook_web_de.eml": (Command.PAUSE, date(2027, 4, 2), True, "found 'können wir bis 2."),
     "outlook_mobile_ios.eml": (Command.SKIP, None, True, "found 'skip' on the first line"),
@@ -89,6 +90,11 @@ def test_each_client_s_reply_reads_as_expected(name: str) -> None:
         ("take a break for two weeks", Command.PAUSE, date(2027, 3, 15)),
         ("pause for a couple of weeks", Command.PAUSE, date(2027, 3, 15)),
         ("pause for 10 days", Command.PAUSE, date(2027, 3, 11)),
+        ("pause 3 weeks", Command.PAUSE, date(2027, 3, 22)),
+        ("pause the next 3 weeks", Command.PAUSE, date(2027, 3, 22)),
+        ("pause - 3 weeks", Command.PAUSE, date(2027, 3, 22)),
+        ("Pause (until 2 April), thanks!", Command.PAUSE, date(2027, 4, 2)),
+        ("3 Wochen pausieren", Command.PAUSE, date(2027, 3, 22)),
         ("can we pause until after March 2?", Command.PAUSE, date(2027, 3, 3)),
         ("pause until March 2", Command.PAUSE, date(2027, 3, 2)),
         ("pause until 2 March", Command.PAUSE, date(2027, 3, 2)),
@@ -188,6 +194,7 @@ def test_a_command_is_read_with_its_pause_length(
         "Pause or end?",
         "pause, no, end",
         "pause till 3/2",
+        "pause (till 3/2)",
         "pause until 2.3.",
         "pause until Monday",
         "pause for a few weeks",
@@ -268,8 +275,10 @@ def test_a_near_miss_is_named_in_the_reason() -> None:
     assert "'3/2' is ambiguous" in reading.reason
 
 
-def test_help_rows_in_english_are_the_rows_the_emails_show_today() -> None:
-    assert [tuple(row.values()) for row in help_rows()] == list(REPLY_COMMANDS)
+def test_the_emails_list_every_reply_command_from_the_one_table() -> None:
+    text = Kits(None).render("launch_kit", sample_context("launch_kit")).text
+    for row in help_rows():
+        assert row["example"] in text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -302,8 +311,31 @@ def test_parse_command_never_raises(text: str) -> None:
 
 words_and_noise = st.lists(
     st.sampled_from(
-        ["pause", "end", "skip", "until", "for", "3", "weeks", "March", "2", "/", ".", ",",
-         "not", "bis", "2.", "März", "jusqu'au", "hasta el", "de", "?", "\n", "> ", "please"]
+        [
+            "pause",
+            "end",
+            "skip",
+            "until",
+            "for",
+            "3",
+            "weeks",
+            "March",
+            "2",
+            "/",
+            ".",
+            ",",
+            "not",
+            "bis",
+            "2.",
+            "März",
+            "jusqu'au",
+            "hasta el",
+            "de",
+            "?",
+            "\n",
+            "> ",
+            "please",
+        ]
     )
     | st.text(max_size=5)
 ).map(" ".join)
@@ -324,7 +356,9 @@ def test_pause_for_n_weeks_ends_7n_days_later(weeks: int, today: date) -> None:
     )
 
 
-@given(st.dates(date(2000, 1, 1), date(2090, 12, 31)), st.dates(date(2001, 1, 1), date(2001, 12, 31)))
+@given(
+    st.dates(date(2000, 1, 1), date(2090, 12, 31)), st.dates(date(2001, 1, 1), date(2001, 12, 31))
+)
 def test_pause_until_a_day_and_month_is_the_next_such_day_on_or_after_today(
     today: date, day: date
 ) -> None:
@@ -332,3 +366,60 @@ def test_pause_until_a_day_and_month_is_the_next_such_day_on_or_after_today(
     assert found is not None and found[1] is not None
     assert today <= found[1] < today + timedelta(days=366)
     assert (found[1].month, found[1].day) == (day.month, day.day)
+
+
+def test_addresses_are_kept_out_of_the_reason_and_the_text() -> None:
+    reading = read_reply(reply("Write to bo.svensson@partner.example, please"), today=TODAY)
+    assert "@" not in reading.text and "<address>" in reading.text
+    oof = read_reply(reply("x", subject="Out of Office: ana.lima@northwind.example"), today=TODAY)
+    assert "@" not in oof.reason
+
+
+def test_a_long_line_that_opens_with_a_command_is_read_quickly() -> None:
+    started = time.perf_counter()
+    assert parse_command("pause " + "foo bar " * 20_000, today=TODAY) is None
+    found = parse_command("pause because " + "of this and that " * 20_000, today=TODAY)
+    assert found is not None and found[2] == "pause because of this and that of this and that…"
+    assert time.perf_counter() - started < 1
+
+
+QUOTED_TANDEM = "Hi Ana and Bo,\n\nReply with one of these words:\n\npause for 3 weeks\nend\nskip"
+QUOTES = [
+    # Gmail, Apple Mail, Thunderbird: an attribution, then '>' lines
+    "On Mon, Mar 1, 2027 at 10:00 AM Tandem <\nmentoring@northwind.example> wrote:\n\n{q}",
+    "> On 1 Mar 2027, at 10:00, Tandem <mentoring@northwind.example> wrote:\n>\n{q}",
+    "On 2027-03-01 10:00, Tandem wrote:\n{q}",
+    "Am 01.03.2027 um 10:00 schrieb Tandem <mentoring@northwind.example>:\n\n{q}",
+    # Outlook: a header block or a separator, then the message without '>'
+    "________________________________\nFrom: Tandem <mentoring@northwind.example>\n"
+    "Sent: Monday, March 1, 2027 10:00 AM\nTo: Ana\nSubject: Hi\n\n{u}",
+    "From: Tandem <mentoring@northwind.example>\nSent: Monday, March 1, 2027 10:00 AM\n"
+    "To: Ana Lima <ana.lima@northwind.example>\nSubject: Hi\n\n{u}",
+    "-----Original Message-----\nFrom: Tandem\nSent: Monday\nTo: Ana\nSubject: Hi\n\n{u}",
+    "Von: Tandem\nGesendet: Montag, 1. März 2027 10:00\nAn: Ana\nBetreff: Hallo\n\n{u}",
+    "---------- Forwarded message ---------\nFrom: Tandem\nDate: Mon, Mar 1, 2027\n\n{u}",
+    "Begin forwarded message:\n\nFrom: Tandem\nSubject: Hi\n\n{u}",
+]
+
+
+def quoted(template: str) -> str:
+    prefixed = "\n".join(f"> {line}".rstrip() for line in QUOTED_TANDEM.split("\n"))
+    return template.format(q=prefixed, u=QUOTED_TANDEM)
+
+
+@given(
+    st.sampled_from(["", "Thanks!", "Sounds good, see you then.", "Hi both,\n\nok", "\n\n"]),
+    st.sampled_from(QUOTES),
+    st.sampled_from(
+        ["", "\nSent from my iPhone\n", "\n-- \nAna Lima\n", "\nGet Outlook for iOS\n"]
+    ),
+)
+def test_commands_in_any_client_s_quote_never_act(top: str, quote: str, signature: str) -> None:
+    body = f"{top}\n{signature}\n{quoted(quote)}\n"
+    assert read_reply(reply(body), today=TODAY).command is None
+
+
+@given(st.sampled_from(QUOTES), st.sampled_from(["skip", "Skip the next one, thanks!", "end"]))
+def test_a_command_above_any_client_s_quote_acts(quote: str, command: str) -> None:
+    reading = read_reply(reply(f"{command}\n\n{quoted(quote)}\n"), today=TODAY)
+    assert reading.command in (Command.SKIP, Command.END)
