@@ -22,47 +22,81 @@ from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
 from scheduler.ports import FactKind, OutgoingMail, ProviderError
 from scheduler.store import CalendarFact, Meeting, Pair
+from scheduler.store_ops import default_backoff
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 
 
 def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Report:
-    """Send what is due. `recover_now` treats every claimed row as a crash to recover (safe
-    only when no other sender runs, as in `tandem run`); otherwise claims older than 10 min."""
+    """Send what is due, in batches: claim, send, mark. After a failure the mailer says which
+    of the batch went out; the rest go back to wait. `recover_now` treats every claimed row as
+    left by a crash (safe only when no other sender runs, as in `tandem run`); otherwise claims
+    older than 10 minutes."""
     report = Report("send")
     everything = datetime.max.replace(tzinfo=UTC)
     _recover(rt, now, everything if recover_now else now - STALE_CLAIM, report)
     while True:
         with rt.store.session() as s:
-            due = [
-                (row.id, row.key, row.message_id, row.raw, tuple(row.recipients))
-                for row in store_ops.due_mail(s, now=now)
-            ]
-        if not due:
+            due = store_ops.due_mail(s, now=now, limit=BATCH)
+            mails = {
+                row.id: OutgoingMail(row.key, row.message_id, row.raw, tuple(row.recipients))
+                for row in due
+                if store_ops.claim_mail(s, row.id, now=now)
+            }
+        if not mails:
             return report
-        progressed = False
-        for outbox_id, key, message_id, raw, recipients in due:
-            with rt.store.session() as s:
-                if not store_ops.claim_mail(s, outbox_id, now=now):
-                    continue
-            progressed = True
-            crash_point("claimed")
-            try:
-                rt.providers.mailer.send([OutgoingMail(key, message_id, raw, recipients)])
-            except ProviderError as exc:
-                with rt.store.session() as s:
-                    store_ops.release_mail(
-                        s, outbox_id, error=str(exc), permanent=exc.permanent, now=now
-                    )
-                report.problems.append(f"{key}: {exc}")
-                continue
-            crash_point("sent")
-            with rt.store.session() as s:
+        crash_point("claimed")
+        failure: ProviderError | None = None
+        try:
+            rt.providers.mailer.send(list(mails.values()))
+            went = {mail.message_id for mail in mails.values()}
+        except ProviderError as exc:
+            failure = exc
+            went = rt.providers.mailer.sent_ids([mail.message_id for mail in mails.values()])
+        _settle(rt, mails, went, failure, now, report)
+        if failure is not None and not failure.permanent:
+            return report  # the server may be down: the rest waits for its backoff
+
+
+BATCH = 50
+
+
+def _settle(
+    rt: Runtime,
+    mails: dict[int, OutgoingMail],
+    went: set[str],
+    failure: ProviderError | None,
+    now: datetime,
+    report: Report,
+) -> None:
+    """Mark what went out; hand the rest back. Only the first mail that did not go out carries
+    the failure (a permanent one fails it); those after it were never tried, and wait for the
+    backoff after a transient failure or go again at once after a permanent one."""
+    blamed = False
+    with rt.store.session() as s:
+        for outbox_id, mail in mails.items():
+            if mail.message_id in went:
+                crash_point("sent")
                 store_ops.mark_sent(s, outbox_id, now=now)
-            report.done.append(key)
-        if not progressed:
-            return report
+                report.done.append(mail.key)
+                continue
+            assert failure is not None
+            if not blamed:
+                blamed = True
+                store_ops.release_mail(
+                    s, outbox_id, error=str(failure), permanent=failure.permanent, now=now
+                )
+                report.problems.append(f"{mail.key}: {failure}")
+            else:
+                store_ops.release_mail(
+                    s,
+                    outbox_id,
+                    error="not tried: an earlier mail of its batch failed",
+                    permanent=False,
+                    now=now,
+                    backoff=(lambda _: timedelta(0)) if failure.permanent else default_backoff,
+                )
 
 
 def _recover(rt: Runtime, now: datetime, older_than: datetime, report: Report) -> None:
