@@ -86,7 +86,12 @@ def _pause(
 ) -> str:
     pair.state, pair.paused_until = "paused", until
     pair.pending_notice = None
-    cancel_meetings(rt, s, upcoming(s, pair, now), "paused", now)
+    inside = [
+        m
+        for m in upcoming(s, pair, now)
+        if until is None or m.starts_at is None or m.starts_at.astimezone(rt.zone).date() < until
+    ]
+    cancel_meetings(rt, s, inside, "paused", now)
     words = f"{until:%A} {until.day} {until:%B}" if until else ""
     notify(
         rt,
