@@ -1,6 +1,8 @@
 """Meeting states -> what to do for a pair: close to them without hovering.
 
 A meeting whose time passed with nobody declining counts as held; nobody is asked to prove it.
+A meeting a peer moved is followed to its new time, unless it was moved out of its window (more
+than a week from its target) and not back: then, once that time passes, it counts as skipped.
 Skips in a row (declined, cancelled by the calendar) earn one gentle nudge; more of them put
 the pair on the owner's list. A pair that meets again comes off that list.
 """
@@ -21,6 +23,7 @@ class MeetingRecord:
     attempt: int
     state: str
     ends_at: datetime | None
+    displaced: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class FollowUp:
     """The decision for one pair: meetings now held, the skip count, and what to send."""
 
     held: tuple[tuple[int, int], ...]
+    skipped: tuple[tuple[int, int], ...]
     skips_in_row: int
     nudge: bool
     tell_owner: bool
@@ -52,21 +56,27 @@ def follow_up(
 ) -> FollowUp:
     """Decide for one pair.
 
-    1. Booked meetings whose end has passed are held.
-    2. Count the skips at the end of the concluded meetings (in meeting order).
+    1. Booked meetings whose end has passed are held (skipped, if moved out of their window).
+    2. Count the skips at the end of the concluded meetings, in the order they took place.
     3. A new skip (the count grew) at or past `nudge_after` earns a nudge, unless the owner is
        to be told instead, the pair is paused or ended, or a nudge went out in the last week.
     """
-    held = tuple(
-        (m.number, m.attempt)
+    passed = [
+        m
         for m in meetings
         if m.state in ("booked", "moved") and m.ends_at is not None and m.ends_at <= now
-    )
-    states = {
-        (m.number, m.attempt): ("held" if (m.number, m.attempt) in held else m.state)
+    ]
+    held = tuple((m.number, m.attempt) for m in passed if not m.displaced)
+    skipped = tuple((m.number, m.attempt) for m in passed if m.displaced)
+    states = {(m.number, m.attempt): m.state for m in meetings}
+    states.update(dict.fromkeys(held, "held"))
+    states.update(dict.fromkeys(skipped, "skipped"))
+    ends = {
+        (m.number, m.attempt): m.ends_at or datetime.min.replace(tzinfo=now.tzinfo)
         for m in meetings
     }
-    concluded = [states[key] for key in sorted(states) if states[key] in CONCLUDED]
+    in_time = sorted(states, key=lambda key: (ends[key], key))
+    concluded = [states[key] for key in in_time if states[key] in CONCLUDED]
     skips = 0
     for state in reversed(concluded):
         if state != "skipped":
@@ -78,4 +88,4 @@ def follow_up(
     recent = pair.last_nudge_at is not None and now - pair.last_nudge_at < NUDGE_GAP
     nudge = active and new_skip and nudge_after <= skips < tell_owner_after and not recent
     off_list = pair.on_owner_list and skips == 0 and bool(concluded)
-    return FollowUp(held, skips, nudge, tell_owner, off_list)
+    return FollowUp(held, skipped, skips, nudge, tell_owner, off_list)

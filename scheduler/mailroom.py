@@ -21,7 +21,7 @@ from scheduler.faults import crash_point
 from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
 from scheduler.ports import FactKind, OutgoingMail, ProviderError
-from scheduler.store import CalendarFact, Meeting, Pair
+from scheduler.store import CalendarFact, Meeting
 from scheduler.store_ops import default_backoff
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,8 @@ def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Repo
 
 
 def apply_facts(rt: Runtime, now: datetime) -> Report:
-    """Calendar facts onto meetings: a decline or a cancel marks the meeting skipped."""
+    """Calendar facts onto meetings: a decline or a cancel marks the meeting skipped; a move
+    is followed (scheduler.followup decides whether a move took it out of its window)."""
     report = Report("facts")
     with rt.store.session() as s:
         facts = s.scalars(
@@ -213,10 +214,11 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
             meeting = s.scalars(select(Meeting).where(Meeting.uid == fact.meeting_uid)).first()
             if meeting is None or meeting.state not in ("booked", "moved"):
                 continue
-            members = set(s.scalars(select(Pair).where(Pair.id == meeting.pair_id)))
-            if not members:
-                continue
-            if fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
+            if fact.kind == FactKind.MOVED.value and fact.moved_start and fact.moved_end:
+                meeting.starts_at, meeting.ends_at = fact.moved_start, fact.moved_end
+                meeting.state, meeting.updated_at = "moved", now
+                report.done.append(f"meeting {meeting.booking_key} moved by {fact.by or 'a peer'}")
+            elif fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
                 meeting.state, meeting.skipped_by, meeting.updated_at = "skipped", fact.by, now
                 report.done.append(
                     f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})"

@@ -24,15 +24,20 @@ def keep_pairs(rt: Runtime, now: datetime) -> Report:
             meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
             decision = follow_up(
                 PairRecord(pair.state, pair.skips_in_row, pair.last_nudge_at, pair.on_owner_list),
-                [MeetingRecord(m.number, m.attempt, m.state, m.ends_at) for m in meetings],
+                [
+                    MeetingRecord(m.number, m.attempt, m.state, m.ends_at, _displaced(m))
+                    for m in meetings
+                ],
                 now=now,
                 nudge_after=rules.nudge_after_skips,
                 tell_owner_after=rules.tell_owner_after_skips,
             )
-            held = set(decision.held)
+            held, skipped = set(decision.held), set(decision.skipped)
             for meeting in meetings:
                 if (meeting.number, meeting.attempt) in held:
                     meeting.state, meeting.updated_at = "held", now
+                elif (meeting.number, meeting.attempt) in skipped:
+                    meeting.state, meeting.updated_at = "skipped", now
             pair.skips_in_row = decision.skips_in_row
             if decision.tell_owner:
                 pair.on_owner_list = True
@@ -89,3 +94,13 @@ def meeting_shown(meeting: Meeting, zones: Sequence[str]) -> dict[str, object]:
         "starts_local": local_times(meeting.starts_at, zones),
         "join_url": meeting.join_url,
     }
+
+
+def _displaced(meeting: Meeting) -> bool:
+    """Moved by a peer to more than a week away from its target date."""
+    if meeting.state != "moved" or meeting.starts_at is None:
+        return False
+    return abs((meeting.starts_at.date() - meeting.target_date).days) > WINDOW_DAYS
+
+
+WINDOW_DAYS = 7

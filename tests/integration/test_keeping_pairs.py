@@ -206,3 +206,45 @@ def test_a_short_pause_cancels_only_the_meetings_inside_it(world: World) -> None
     states = {m.number: m.state for m in world.meetings(pair_id)}
     assert states == {1: "cancelled", 2: "booked"}, "meeting 2 (25 January) is after the pause"
     assert len(world.sent("cancel", pair_id)) == 1
+
+
+def record_move(world: World, uid: str, start: datetime) -> None:
+    from datetime import timedelta
+
+    from scheduler import store_ops
+
+    with world.rt.store.session() as s:
+        store_ops.record_fact(
+            s,
+            dedup_key=f"moved:{uid}:{start}",
+            meeting_uid=uid,
+            kind="moved",
+            by=None,
+            seen_at=start,
+            moved_start=start,
+            moved_end=start + timedelta(minutes=30),
+        )
+
+
+def test_a_meeting_a_peer_moves_is_followed_not_counted_as_a_skip(world: World) -> None:
+    # Calendars with an API report moves as facts (the local provider's peers cannot move).
+    pair_id, _, _ = first_pair(world)
+    first = world.meetings(pair_id)[0]
+    record_move(world, first.uid, datetime(2027, 1, 13, 15, tzinfo=UTC))
+    world.cycle(datetime(2027, 1, 12, 9, tzinfo=UTC))
+    moved = world.meetings(pair_id)[0]
+    assert moved.state == "moved" and moved.starts_at == datetime(2027, 1, 13, 15, tzinfo=UTC)
+    world.cycle(datetime(2027, 1, 14, 9, tzinfo=UTC))
+    assert world.meetings(pair_id)[0].state == "held"
+    assert world.sent("nudge", pair_id) == []
+
+
+def test_a_meeting_moved_far_out_of_its_window_counts_as_skipped_when_its_time_passes(
+    world: World,
+) -> None:
+    pair_id, _, _ = first_pair(world)
+    first = world.meetings(pair_id)[0]
+    record_move(world, first.uid, datetime(2027, 2, 1, 15, tzinfo=UTC))
+    world.cycle(datetime(2027, 2, 2, 9, tzinfo=UTC))
+    assert world.meetings(pair_id)[0].state == "skipped"
+    assert len(world.sent("nudge", pair_id)) == 1

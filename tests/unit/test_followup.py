@@ -87,3 +87,16 @@ def test_skips_are_counted_only_at_the_end_of_the_concluded_meetings(
     )
     assert result.skips_in_row == expected
     assert not (result.nudge and result.tell_owner)
+
+
+def test_a_meeting_moved_within_its_window_is_followed_and_held() -> None:
+    result = decide(
+        ACTIVE, [MeetingRecord(1, 0, "moved", NOW - timedelta(days=1), displaced=False)]
+    )
+    assert result.held == ((1, 0),) and result.skipped == ()
+
+
+def test_a_meeting_moved_out_of_its_window_and_not_back_counts_as_skipped() -> None:
+    result = decide(ACTIVE, [MeetingRecord(1, 0, "moved", NOW - timedelta(days=1), displaced=True)])
+    assert result.skipped == ((1, 0),) and result.held == ()
+    assert result.skips_in_row == 1 and result.nudge
