@@ -20,7 +20,8 @@ from scheduler.cycle import STEPS
 
 PROGRAM = """\
 program: {{name: Bench, owner: owner@example.com, timezone: America/New_York, start: 2027-01-11}}
-provider: {{kind: local, people: org.csv, mailbox: mentoring@example.com, outbox: outbox/, inbox: inbox/}}
+provider:
+  {{kind: local, people: org.csv, mailbox: mentoring@example.com, outbox: outbox/, inbox: inbox/}}
 meetings: {{hours: "08:00-18:00", days: [Mon, Tue, Wed, Thu, Fri]}}
 """
 

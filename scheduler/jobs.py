@@ -267,7 +267,7 @@ def _plan_one(
         length=meetings.length,
         days=meetings.days,
         hours=meetings.hours,
-        not_before=max(now + timedelta(hours=2), not_before or now),
+        not_before=max(now + timedelta(hours=2), not_before or now, _start_of(rt, pair.start_date)),
         previous=previous,
         burden=dict(pair.odd_minutes),
     )
@@ -315,7 +315,10 @@ def replan(
 ) -> Slot | None:
     """Plan a new attempt of a meeting that was skipped or moved away from, near its target."""
     peers = pair_peers(s, pair.id)
-    target = MeetingTarget(old.number, old.phase, max(old.target_date, rt.today(now)))
+    earliest = max(old.target_date, rt.today(now))
+    if not_before is not None:
+        earliest = max(earliest, not_before.astimezone(rt.zone).date())
+    target = MeetingTarget(old.number, old.phase, earliest)
     busy = _busy(rt, [(pair, peers, target)])
     attempts = s.scalars(
         select(Meeting.attempt).where(Meeting.pair_id == pair.id, Meeting.number == old.number)
@@ -512,3 +515,8 @@ def notify(
         raw=mail.raw,
         now=now,
     )
+
+
+def _start_of(rt: Runtime, day: date) -> datetime:
+    """Midnight at the start of `day` in the program's zone: no meeting before a pair starts."""
+    return datetime.combine(day, datetime.min.time(), rt.zone)

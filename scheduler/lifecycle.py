@@ -5,7 +5,7 @@ that asked for it), so doing it again sends nothing new."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.policy import SMTP
 
 from sqlalchemy import select
@@ -136,8 +136,8 @@ def _next_meeting(
     assert meeting.starts_at is not None
     local = meeting.starts_at.astimezone(rt.zone)
     when = f"{local:%A} {local.day} {local:%B}"
-    cancel_meetings(rt, s, [meeting], command, now)
     if command == "skip":
+        cancel_meetings(rt, s, [meeting], command, now)
         done = (
             f"conversation {meeting.number} on {when} is skipped and off your calendars; "
             "the others stay as booked."
@@ -152,9 +152,45 @@ def _next_meeting(
             now,
         )
         return f"pair {pair.id}: meeting {meeting.number} skipped"
+    return _reschedule(rt, s, pair, meeting, when, by_name, cause, now)
+
+
+def _reschedule(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    meeting: Meeting,
+    when: str,
+    by_name: str,
+    cause: str,
+    now: datetime,
+) -> str:
+    """Move the meeting itself: same UID, a new time and a higher SEQUENCE, so calendars
+    update the event they have (RFC 5546 3.2.2) rather than add a second one."""
     from scheduler.jobs import replan
 
-    replan(rt, s, pair, meeting, not_before=meeting.starts_at, now=now)
+    assert meeting.starts_at is not None
+    next_day = meeting.starts_at.astimezone(rt.zone).date() + timedelta(days=1)
+    another_day = datetime.combine(next_day, datetime.min.time(), rt.zone)
+    slot = replan(rt, s, pair, meeting, not_before=another_day, now=now, record=False)
+    if slot is None:
+        done = (
+            f"no other time that suits you both was free near {when}, "
+            f"so conversation {meeting.number} stays as booked."
+        )
+        notify(
+            rt,
+            s,
+            pair,
+            "confirmation",
+            f"reschedule:{pair.id}:{cause}",
+            {"by_name": by_name, "done": done},
+            now,
+        )
+        return f"pair {pair.id}: no other slot for meeting {meeting.number}"
+    meeting.starts_at, meeting.ends_at = slot.start, slot.end
+    meeting.sequence += 1
+    meeting.state, meeting.updated_at = "planned", now
     done = (
         f"conversation {meeting.number}, which was on {when}, has moved to a new time "
         "that suits you both."
@@ -165,7 +201,7 @@ def _next_meeting(
         "by_name": by_name,
         "done": done,
     }
-    return f"pair {pair.id}: meeting {meeting.number} being rescheduled"
+    return f"pair {pair.id}: meeting {meeting.number} moved"
 
 
 def _tell_owner_of_end(

@@ -144,7 +144,8 @@ class Calendar(Protocol):
 
     def book(self, bookings: Sequence[Booking]) -> list[Booked]:
         """Put meetings on calendars. Booking a key that was booked before returns the
-        existing event and creates nothing.
+        existing event and creates nothing; with a higher `sequence` than before, the existing
+        event is moved to the booking's new time (the same event, never a second one).
 
         Raises:
             ProviderError: for the whole batch; keys booked before the failure stay booked.

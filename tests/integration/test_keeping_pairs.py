@@ -248,3 +248,32 @@ def test_a_meeting_moved_far_out_of_its_window_counts_as_skipped_when_its_time_p
     world.cycle(datetime(2027, 2, 2, 9, tzinfo=UTC))
     assert world.meetings(pair_id)[0].state == "skipped"
     assert len(world.sent("nudge", pair_id)) == 1
+
+
+def test_reschedule_moves_the_same_event_to_a_later_time_with_a_higher_sequence(
+    world: World,
+) -> None:
+    pair_id, a, _ = first_pair(world)
+    before = world.meetings(pair_id)[0]
+    world.reply(pair_id, a, "Can we reschedule the next meeting?")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    after = world.meetings(pair_id)[0]
+    assert (after.uid, after.sequence, after.state) == (before.uid, 1, "booked")
+    assert after.starts_at is not None and before.starts_at is not None
+    assert after.starts_at > before.starts_at
+    updates = [m for m in world.sent("invite", pair_id) if "conversation 1" in str(m["Subject"])]
+    calendars = [
+        next(p for p in m.walk() if p.get_content_type() == "text/calendar") for m in updates
+    ]
+    sequences = sorted(c.get_payload(decode=True).count(b"SEQUENCE:1") for c in calendars)
+    assert len(updates) == 2 and sequences == [0, 1], "the original REQUEST, then one update"
+    assert len(world.sent("confirmation", pair_id)) == 1
+
+
+def test_no_meeting_is_booked_before_the_program_starts(world: World) -> None:
+    # A peer on holiday in the first week once pulled a first meeting before the start date.
+    start = world.rt.program.program.start
+    for pair in world.pairs():
+        for meeting in world.meetings(pair.id):
+            assert meeting.starts_at is not None
+            assert meeting.starts_at.astimezone(world.rt.zone).date() >= start
