@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,11 @@ from sqlalchemy.exc import OperationalError
 from scheduler.store import Store, database_url, open_store
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Speed is measured by bench/, never by tests: no per-example deadline that a busy CI machine
+# could miss, and the same examples on every run so that CI results can be reproduced.
+settings.register_profile("tandem", deadline=None, derandomize=bool(os.environ.get("CI")))
+settings.load_profile("tandem")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
