@@ -377,7 +377,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
                 now,
             )
             if by_mail:
-                _enqueue_invitation(rt, s, meeting, booking, now)
+                enqueue_invitation(rt, s, meeting, booking, now, method="REQUEST")
             report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")
     return report
 
@@ -416,34 +416,41 @@ def booking_of(
     )
 
 
-def _enqueue_invitation(
-    rt: Runtime, s: Session, meeting: Meeting, booking: Booking, now: datetime
+def enqueue_invitation(
+    rt: Runtime, s: Session, meeting: Meeting, booking: Booking, now: datetime, *, method: str
 ) -> None:
+    """An iMIP REQUEST (a new or moved meeting) or CANCEL into the outbox, keyed by the
+    meeting and its SEQUENCE so that each version of the event is mailed once."""
     from scheduler.invites import invitation_mail
     from scheduler.kits import make_message_id
 
-    key = f"invite:{meeting.booking_key}:{meeting.sequence}"
+    cancel = method == "CANCEL"
+    kind = "cancel" if cancel else "invite"
+    key = f"{kind}:{meeting.booking_key}:{meeting.sequence}"
+    subject = f"Cancelled: {booking.summary}" if cancel else booking.summary
+    text = (
+        "This conversation is cancelled and off your calendars." if cancel else booking.description
+    )
     message_id = make_message_id(key, rt.program.provider.mailbox.rpartition("@")[2])
-    text = booking.description
     message = invitation_mail(
         booking,
-        method="REQUEST",
+        method=method,
         message_id=message_id,
-        subject=booking.summary,
+        subject=subject,
         text=text,
         html=None,
         sender_name=rt.program.program.name,
         date=now,
-        join_url=meeting.join_url,
+        join_url=None if cancel else meeting.join_url,
     )
     store_ops.enqueue_mail(
         s,
         key=key,
         message_id=message_id,
-        kind="invite",
+        kind=kind,
         pair_id=meeting.pair_id,
         recipients=[a.email for a in booking.attendees],
-        subject=booking.summary,
+        subject=subject,
         raw=message.as_bytes(policy=SMTP),
         now=now,
     )

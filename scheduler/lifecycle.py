@@ -12,7 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import store_ops
-from scheduler.jobs import Report, Runtime, booking_of, notify, pair_peers, person_of, upcoming
+from scheduler.jobs import (
+    Report,
+    Runtime,
+    booking_of,
+    enqueue_invitation,
+    notify,
+    pair_peers,
+    person_of,
+    upcoming,
+)
 from scheduler.kits import make_message_id
 from scheduler.ports import Cancellation
 from scheduler.store import Meeting, Pair
@@ -74,7 +83,7 @@ def cancel_meetings(
         meeting.sequence += 1
         booking = booking_of(rt, s, meeting)
         if by_mail:
-            _mail_cancel(rt, s, meeting, booking, now)
+            enqueue_invitation(rt, s, meeting, booking, now, method="CANCEL")
         else:
             cancellations.append(Cancellation(booking, reason))
     if cancellations:
@@ -236,36 +245,6 @@ def _tell_owner_of_end(
         pair_id=pair.id,
         recipients=[rt.program.program.owner],
         subject=str(message["Subject"]),
-        raw=message.as_bytes(policy=SMTP),
-        now=now,
-    )
-
-
-def _mail_cancel(rt: Runtime, s: Session, meeting: Meeting, booking: object, now: datetime) -> None:
-    from scheduler.invites import invitation_mail
-    from scheduler.ports import Booking
-
-    assert isinstance(booking, Booking)
-    key = f"cancel:{meeting.booking_key}:{meeting.sequence}"
-    message_id = make_message_id(key, rt.program.provider.mailbox.rpartition("@")[2])
-    message = invitation_mail(
-        booking,
-        method="CANCEL",
-        message_id=message_id,
-        subject=f"Cancelled: {booking.summary}",
-        text="This conversation is cancelled and off your calendars.",
-        html=None,
-        sender_name=rt.program.program.name,
-        date=now,
-    )
-    store_ops.enqueue_mail(
-        s,
-        key=key,
-        message_id=message_id,
-        kind="cancel",
-        pair_id=meeting.pair_id,
-        recipients=[a.email for a in booking.attendees],
-        subject=f"Cancelled: {booking.summary}",
         raw=message.as_bytes(policy=SMTP),
         now=now,
     )
