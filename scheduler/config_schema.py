@@ -285,6 +285,23 @@ class Program(Section):
         if isinstance(context, dict) and isinstance(context.get("source"), Path):
             self._source = context["source"]
 
+    @field_validator("meetings")
+    @classmethod
+    def _organizer_fits_provider(cls, meetings: Meetings, info: ValidationInfo) -> Meetings:
+        provider = info.data.get("provider")
+        if (
+            meetings.organizer == "peer"
+            and isinstance(provider, Provider)
+            and provider.kind == "local"
+        ):
+            hint = "leave it out: the program mailbox organizes, and both peers can still decline"
+            raise invalid(
+                "organizer: peer needs a calendar Tandem can write to (google or microsoft)",
+                hint,
+                at="organizer",
+            )
+        return meetings
+
     @field_validator("cadence")
     @classmethod
     def _untils_in_order(cls, phases: tuple[Phase, ...], info: ValidationInfo) -> tuple[Phase, ...]:

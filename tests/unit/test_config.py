@@ -764,3 +764,16 @@ def test_the_hr_guide_quotes_the_error_lines_word_for_word(edits: list[tuple[str
 
     for problem in problems(text):
         assert str(problem) in guide
+
+
+def test_organizer_peer_is_refused_for_the_local_provider_which_books_by_email() -> None:
+    text = (
+        "program: {name: X, owner: o@x.org, start: 2027-01-11}\n"
+        "provider: {kind: local, people: org.csv, mailbox: m@x.org}\n"
+        "meetings:\n  organizer: peer\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_program(text, "program.yaml", Path("/tmp"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.key) == (4, "meetings.organizer")
+    assert "google or microsoft" in problem.message
