@@ -24,11 +24,11 @@ from scheduler.cli_errors import EXISTING_FILE, user_errors
 from scheduler.config import load_program
 from scheduler.config_schema import Program
 from scheduler.errors import UserError
-from scheduler.jobs import rules_of
 from scheduler.kits import Kits
 from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
 from scheduler.roster import Roster, RowProblem
+from scheduler.rounds import rules_of
 
 EPILOG = """\b
 Exit codes: 0 done, 1 a problem in your files or settings (the reason is on stderr), 2 a

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler import digest, jobs, lifecycle, mailroom, nudges
+from scheduler import digest, jobs, lifecycle, mailroom, nudges, rounds
 from scheduler.jobs import Report, Runtime
 
 Step = Callable[[Runtime, datetime], Report]
 STEPS: tuple[tuple[str, Step], ...] = (
-    ("Reading the directory", jobs.sync_people),
-    ("Pairing people who wait", jobs.pair_round),
+    ("Reading the directory", rounds.sync_people),
+    ("Pairing people who wait", rounds.pair_round),
     ("Reading the program mailbox", mailroom.read_inbox),
     ("Applying calendar replies", mailroom.apply_facts),
     ("Ending pauses that are due", lifecycle.resume_due),

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program
-from scheduler.jobs import rules_of
 from scheduler.kits import Kits
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, Person
@@ -19,6 +18,7 @@ from scheduler.participants import select_participants
 from scheduler.ports import Calendar
 from scheduler.reply_address import reply_address
 from scheduler.roster import Roster
+from scheduler.rounds import rules_of
 from scheduler.slots import Availability, NoSlot, best_slot
 
 

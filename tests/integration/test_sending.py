@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from scheduler import jobs
+from scheduler import jobs, rounds
 from scheduler.mailroom import send_mail
 from scheduler.ports import OutgoingMail, ProviderError
 from scheduler.store import Outbox
@@ -40,8 +40,8 @@ class MailerTwin:
 def prepared(tmp_path: Path) -> World:
     world = World(tmp_path / "demo", f"sqlite:///{tmp_path / 'state.db'}")
     for step in (
-        jobs.sync_people,
-        jobs.pair_round,
+        rounds.sync_people,
+        rounds.pair_round,
         jobs.plan_meetings,
         jobs.book_meetings,
         jobs.send_launch_kits,

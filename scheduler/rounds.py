@@ -1,0 +1,139 @@
+"""Who takes part and who meets whom: the directory synced into the store, and pairing
+rounds for the people who wait. Both are idempotent steps of the cycle."""
+
+from __future__ import annotations
+
+import hashlib
+from base64 import b32encode
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler import store_ops
+from scheduler.config_schema import Program
+from scheduler.faults import crash_point
+from scheduler.jobs import Report, Runtime, person_of
+from scheduler.leases import holder_name, take_lease
+from scheduler.model import Person, add_span
+from scheduler.pairing import PairingRules, pair_people
+from scheduler.participants import select_participants
+from scheduler.roster import build_roster
+from scheduler.store import Pair, PairMember, Round
+from scheduler.store import Person as PersonRow
+
+ROUND_LEASE = timedelta(minutes=10)
+
+
+def sync_people(rt: Runtime, now: datetime) -> Report:
+    """Bring the people table in line with the directory; bad rows are skipped and counted."""
+    report = Report("sync")
+    roster = build_roster(rt.providers.directory.fetch_people(), rt.program.levels)
+    chosen = {p.email for p in select_participants(roster.people, rt.program.participants)}
+    with rt.store.session() as s:
+        known = {row.email: row for row in s.scalars(select(PersonRow))}
+        for person in roster.people:
+            row = known.pop(person.email, None)
+            if row is None:
+                row = PersonRow(email=person.email, first_seen=now)
+                s.add(row)
+            _copy_person(row, person, now, participating=person.email in chosen)
+        for gone in known.values():
+            if gone.removed_at is None:
+                gone.removed_at, gone.participating = now, False
+    report.done.append(f"{len(roster.people)} people, {len(chosen)} taking part")
+    if roster.problems:
+        skipped = len({(p.source, p.line) for p in roster.problems if p.skipped})
+        report.problems.append(f"{skipped} directory row(s) skipped")
+        report.problems += [str(p) for p in roster.problems[:20]]
+    return report
+
+
+def _copy_person(row: PersonRow, person: Person, now: datetime, *, participating: bool) -> None:
+    row.name, row.title, row.department = person.name, person.title, person.department
+    row.level, row.manager_email, row.timezone = person.level, person.manager_email, person.timezone
+    row.aliases, row.attributes = list(person.aliases), dict(person.attributes)
+    row.participating, row.last_seen, row.removed_at = participating, now, None
+
+
+def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report:
+    """Open a round for the people without a pair, when one is due: the first round at once,
+    later ones every `rounds.every` while at least two people wait."""
+    report = Report("round")
+    holder = holder_name()
+    with rt.store.session() as s:
+        if not take_lease(s, "round", holder, now=now, ttl=ROUND_LEASE):
+            report.done.append("another worker is pairing")
+            return report
+    try:
+        with rt.store.session() as s:
+            _open_round(rt, s, now, seed, report)
+    finally:
+        with rt.store.session() as s:
+            store_ops.release_lease(s, "round", holder)
+    return report
+
+
+def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report: Report) -> None:
+    last = s.scalars(select(Round).order_by(Round.opened_at.desc()).limit(1)).first()
+    today = rt.today(now)
+    if last is not None and add_span(rt.today(last.opened_at), rt.program.rounds.every) > today:
+        report.done.append(
+            f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}"
+        )
+        return
+    taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
+    rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
+    waiting = [
+        person_of(r)
+        for r in rows
+        if r.participating and r.email not in taken and r.level is not None
+    ]
+    if len(waiting) < 2 and last is not None:
+        report.done.append(f"{len(waiting)} waiting: no round needed")
+        return
+    seed = (
+        seed
+        if seed is not None
+        else int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
+    )
+    result = pair_people(
+        waiting,
+        rules_of(rt.program),
+        history=store_ops.partners_history(s),
+        managers={r.email: r.manager_email for r in rows},
+        seed=seed,
+    )
+    round_ = Round(opened_at=now, seed=seed, pairs_made=len(result.groups))
+    round_.waiting = [{"email": u.email, "reason": u.reason} for u in result.unpaired]
+    s.add(round_)
+    s.flush()
+    start = max(rt.program.program.start, today)
+    for group in result.groups:
+        pair_id = _pair_id(round_.id, group)
+        s.add(
+            Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now)
+        )
+        s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
+    crash_point("round")
+    report.done.append(
+        f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
+    )
+
+
+def _pair_id(round_id: int, group: Sequence[str]) -> str:
+    digest = hashlib.sha256(f"{round_id}:{','.join(group)}".encode()).digest()
+    return "p" + b32encode(digest).decode().lower()[:9]
+
+
+def rules_of(program: Program) -> PairingRules:
+    """The program file's pairing section as the pairing engine's rules."""
+    r = program.pairing
+    return PairingRules(
+        r.level_tolerance,
+        r.avoid_reporting_line,
+        r.avoid_same_department,
+        r.avoid_repeats,
+        r.odd_one_out,
+    )
