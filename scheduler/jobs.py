@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.policy import SMTP
 from zoneinfo import ZoneInfo
 
@@ -24,9 +24,10 @@ from scheduler.faults import crash_point
 from scheduler.kits import Kits
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, MeetingTarget, Person
+from scheduler.planning import busy_window, choose_slot
 from scheduler.ports import Attendee, Booking, Providers
 from scheduler.reply_address import reply_address
-from scheduler.slots import Availability, NoSlot, Slot, best_slot
+from scheduler.slots import NoSlot, Slot
 from scheduler.store import Meeting, Outbox, Pair, PairMember, Store
 from scheduler.store import Person as PersonRow
 
@@ -80,7 +81,7 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     today = rt.today(now)
     with rt.store.session() as s:
         due: list[tuple[Pair, list[Person], MeetingTarget]] = []
-        for pair, peers in _active_pairs(s, today):
+        for pair, peers in _active_pairs(s):
             meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
             targets = meeting_targets(pair.start_date, rt.program.cadence)
             numbers = {m.number for m in meetings}
@@ -95,7 +96,7 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-def _active_pairs(s: Session, today: date) -> list[tuple[Pair, list[Person]]]:
+def _active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
     pairs = s.scalars(select(Pair).where(Pair.state == "active").order_by(Pair.id)).all()
     members: dict[str, list[Person]] = defaultdict(list)
     rows = s.execute(select(PairMember, PersonRow).join(PersonRow).order_by(PairMember.position))
@@ -107,13 +108,9 @@ def _active_pairs(s: Session, today: date) -> list[tuple[Pair, list[Person]]]:
 def _busy(
     rt: Runtime, due: Sequence[tuple[Pair, list[Person], MeetingTarget]]
 ) -> dict[str, list[Interval]]:
-    zone = rt.zone
-    first = min(t.target for _, _, t in due) - timedelta(days=8)
-    last = max(t.target for _, _, t in due) + timedelta(days=9)
-    window = Interval(
-        datetime.combine(first, datetime.min.time(), zone),
-        datetime.combine(last, datetime.min.time(), zone),
-    )
+    first = min(t.target for _, _, t in due)
+    last = max(t.target for _, _, t in due)
+    window = busy_window(first, last, rt.zone)
     emails = sorted({p.email for _, peers, _ in due for p in peers})
     return rt.providers.calendar.busy(emails, window)
 
@@ -134,22 +131,23 @@ def _plan_one(
 ) -> Slot | None:
     """Find a slot for one meeting and, with `record`, keep it as planned (a new attempt when
     rebooking)."""
-    meetings = rt.program.meetings
     previous = s.scalars(
         select(Meeting.starts_at)
         .where(Meeting.pair_id == pair.id, Meeting.starts_at.is_not(None))
         .order_by(Meeting.number.desc())
         .limit(1)
     ).first()
-    slot = best_slot(
+    slot = choose_slot(
+        rt.program.meetings,
         target.target,
-        [Availability(p.email, p.timezone, busy.get(p.email, [])) for p in peers],
-        length=meetings.length,
-        days=meetings.days,
-        hours=meetings.hours,
-        not_before=max(now + timedelta(hours=2), not_before or now, _start_of(rt, pair.start_date)),
+        peers,
+        busy,
+        zone=rt.zone,
+        now=now,
+        pair_start=pair.start_date,
         previous=previous,
-        burden=dict(pair.odd_minutes),
+        burden=pair.odd_minutes,
+        not_before=not_before,
     )
     if isinstance(slot, NoSlot):
         report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
@@ -342,7 +340,7 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
     by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
     with rt.store.session() as s:
         sent = set(s.scalars(select(Outbox.pair_id).where(Outbox.kind == "launch_kit")))
-        for pair, peers in _active_pairs(s, rt.today(now)):
+        for pair, peers in _active_pairs(s):
             if pair.id in sent or not any(m.state == "booked" for m in upcoming(s, pair, now)):
                 continue
             if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", {"booked": not by_mail}, now):
@@ -402,8 +400,3 @@ def notify(
         raw=mail.raw,
         now=now,
     )
-
-
-def _start_of(rt: Runtime, day: date) -> datetime:
-    """Midnight at the start of `day` in the program's zone: no meeting before a pair starts."""
-    return datetime.combine(day, datetime.min.time(), rt.zone)

@@ -23,6 +23,7 @@ from scheduler.jobs import (
     upcoming,
 )
 from scheduler.kits import make_message_id
+from scheduler.planning import start_of_day
 from scheduler.ports import Cancellation
 from scheduler.store import Meeting, Pair
 from scheduler.store import Person as PersonRow
@@ -180,7 +181,7 @@ def _reschedule(
 
     assert meeting.starts_at is not None
     next_day = meeting.starts_at.astimezone(rt.zone).date() + timedelta(days=1)
-    another_day = datetime.combine(next_day, datetime.min.time(), rt.zone)
+    another_day = start_of_day(next_day, rt.zone)
     slot = replan(rt, s, pair, meeting, not_before=another_day, now=now, record=False)
     if slot is None:
         done = (

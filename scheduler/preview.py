@@ -5,21 +5,23 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program
 from scheduler.kits import Kits
 from scheduler.messages import MeetingView, pair_context, pair_mail
-from scheduler.model import Interval, Person
+from scheduler.model import Person
 from scheduler.pairing import pair_people
 from scheduler.participants import select_participants
+from scheduler.planning import busy_window, choose_slot
 from scheduler.ports import Calendar
 from scheduler.reply_address import reply_address
 from scheduler.roster import Roster
 from scheduler.rounds import rules_of
-from scheduler.slots import Availability, NoSlot, best_slot
+from scheduler.slots import NoSlot
 
 
 def write_preview(
@@ -37,25 +39,28 @@ def write_preview(
     managers = {p.email: p.manager_email for p in roster.people}
     result = pair_people(people, rules_of(program), managers=managers, seed=seed)
     by_email = {p.email: p for p in people}
-    start = max(program.program.start, now.date())
+    zone = ZoneInfo(program.program.timezone)
+    start = max(program.program.start, now.astimezone(zone).date())
     kits = Kits(program.templates)
     out.mkdir(parents=True, exist_ok=True)
     plan_rows: list[list[str]] = []
     targets = meeting_targets(start, program.cadence)[: program.meetings.book_ahead]
-    window = _window(targets[0].target, targets[-1].target)
-    busy = calendar.busy(sorted(by_email), window)
+    busy = calendar.busy(sorted(by_email), busy_window(targets[0].target, targets[-1].target, zone))
     for number, group in enumerate(result.groups, start=1):
         peers = [by_email[e] for e in group]
         views: list[MeetingView] = []
+        burden: dict[str, int] = {}
         for target in targets:
-            slot = best_slot(
+            slot = choose_slot(
+                program.meetings,
                 target.target,
-                [Availability(p.email, p.timezone, busy.get(p.email, [])) for p in peers],
-                length=program.meetings.length,
-                days=program.meetings.days,
-                hours=program.meetings.hours,
-                not_before=now + timedelta(hours=2),
+                peers,
+                busy,
+                zone=zone,
+                now=now,
+                pair_start=start,
                 previous=views[-1].start if views else None,
+                burden=burden,
             )
             if isinstance(slot, NoSlot):
                 plan_rows.append(
@@ -63,6 +68,8 @@ def write_preview(
                 )
                 continue
             views.append(MeetingView(target.number, slot.start, None))
+            for email, minutes in slot.odd_minutes.items():
+                burden[email] = burden.get(email, 0) + minutes
             plan_rows.append(
                 [str(number), str(target.number), str(target.target), slot.start.isoformat(), ""]
             )
@@ -79,13 +86,6 @@ def write_preview(
         f"plan of the first {len(targets)} meeting(s) of each pair in {out / 'plan.csv'}",
         f"each pair's launch kit in {out}/pair-NNN-*/",
     ]
-
-
-def _window(first: date, last: date) -> Interval:
-    return Interval(
-        datetime.combine(first - timedelta(days=8), time(), UTC),
-        datetime.combine(last + timedelta(days=9), time(), UTC),
-    )
 
 
 def _write_pair(

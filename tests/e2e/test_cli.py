@@ -238,3 +238,5 @@ def test_preview_writes_pairs_plan_and_each_kit_into_the_folder_and_nowhere_else
     with (preview / "plan.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 58 and all(r["start_utc"] for r in rows)
+    # preview and run share one slot rule: nothing before the program starts (2027-01-11).
+    assert min(r["start_utc"] for r in rows) >= "2027-01-11T05:00:00+00:00"
