@@ -157,12 +157,12 @@ def clock(config: Path, every_minutes: int) -> None:
 
     from scheduler.clock import run_clock
     from scheduler.config import load_program
-    from scheduler.settings import read_secret
+    from scheduler.settings import redis_url
 
     load_program(config)
     import os
 
-    url = read_secret("TANDEM_REDIS_URL", os.environ)
+    url = redis_url(os.environ)
     if not url:
         raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
     run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)

@@ -48,6 +48,11 @@ class Runtime:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.program.program.timezone)
 
+    @property
+    def books_by_mail(self) -> bool:
+        """True when the calendar has no API and meetings travel as iMIP invitations."""
+        return bool(getattr(self.providers.calendar, "invites_by_mail", False))
+
     def today(self, now: datetime) -> date:
         return now.astimezone(self.zone).date()
 
@@ -241,7 +246,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
         return report
     booked = {b.key: b for b in rt.providers.calendar.book(bookings)}
     crash_point("booked")
-    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    by_mail = rt.books_by_mail
     with rt.store.session() as s:
         for booking in bookings:
             made = booked.get(booking.key)
@@ -337,7 +342,7 @@ def enqueue_invitation(
 def send_launch_kits(rt: Runtime, now: datetime) -> Report:
     """One launch kit per pair, once its first meetings are booked."""
     report = Report("kits")
-    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    by_mail = rt.books_by_mail
     with rt.store.session() as s:
         sent = set(s.scalars(select(Outbox.pair_id).where(Outbox.kind == "launch_kit")))
         for pair, peers in _active_pairs(s):

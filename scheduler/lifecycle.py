@@ -74,7 +74,7 @@ def cancel_meetings(
 ) -> None:
     """Take meetings off every calendar: through the calendar's API, or by an iCalendar
     CANCEL by email where the calendar books by email."""
-    by_mail = getattr(rt.providers.calendar, "invites_by_mail", False)
+    by_mail = rt.books_by_mail
     cancellations = []
     for meeting in meetings:
         was_booked = meeting.state in ("booked", "moved")
@@ -291,8 +291,7 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
                 extra = {
                     "skipped_meeting": meeting_shown(skipped, zones) if skipped else None,
                     "new_slot": meeting_shown(booked[0], zones) if booked else None,
-                    "booked": bool(booked)
-                    and not getattr(rt.providers.calendar, "invites_by_mail", False),
+                    "booked": bool(booked) and not rt.books_by_mail,
                 }
             notify(rt, s, pair, kind, key, extra, now)
             pair.pending_notice = None

@@ -10,7 +10,6 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -20,6 +19,7 @@ from scheduler import store_ops
 from scheduler.faults import crash_point
 from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
+from scheduler.mail_checks import sender_addresses
 from scheduler.ports import FactKind, OutgoingMail, ProviderError
 from scheduler.store import CalendarFact, Meeting
 from scheduler.store_ops import default_backoff
@@ -172,7 +172,7 @@ def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Repo
             dedup_key=dedup[:998],
             provider_id=provider_id,
             received_at=now,
-            sender=_sender(message),
+            sender=_single_sender(message),
             subject=str(message.get("Subject") or "")[:500],
         )
         if logged is None:
@@ -226,7 +226,7 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-def _sender(message: EmailMessage) -> str:
-    header = message.get("From")
-    addresses: tuple[Address, ...] = getattr(header, "addresses", ()) if header is not None else ()
-    return addresses[0].addr_spec.lower()[:320] if len(addresses) == 1 else ""
+def _single_sender(message: EmailMessage) -> str:
+    """The From address for the inbound log, or "" when there is not exactly one."""
+    senders = sender_addresses(message)
+    return senders[0][:320] if len(senders) == 1 else ""

@@ -16,7 +16,6 @@ from scheduler.store import database_url
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    redis_url: str | None
     secret: bytes
 
 
@@ -31,7 +30,12 @@ def load_settings(program_folder: Path, env: Mapping[str, str] | None = None) ->
     secret = read_secret("TANDEM_SECRET", env)
     if secret is None:
         secret = _local_secret(program_folder / ".tandem-secret")
-    return Settings(url, read_secret("TANDEM_REDIS_URL", env), secret.encode())
+    return Settings(url, secret.encode())
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    """TANDEM_REDIS_URL (or _FILE): the broker of the workers and the lock of the clocks."""
+    return read_secret("TANDEM_REDIS_URL", env)
 
 
 def read_secret(name: str, env: Mapping[str, str]) -> str | None:

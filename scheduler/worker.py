@@ -16,7 +16,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from scheduler.config import ConfigError
 from scheduler.errors import UserError
-from scheduler.settings import read_secret
+from scheduler.settings import redis_url
 
 QUEUE = "tandem"
 
@@ -26,7 +26,7 @@ def make_broker(url: str, namespace: str = "tandem") -> RedisBroker:
 
 
 if not isinstance(dramatiq.get_broker(), RedisBroker):  # pragma: no branch
-    _url = read_secret("TANDEM_REDIS_URL", os.environ) or "redis://127.0.0.1:6379/0"
+    _url = redis_url(os.environ) or "redis://127.0.0.1:6379/0"
     dramatiq.set_broker(make_broker(_url))
 
 
