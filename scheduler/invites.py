@@ -5,16 +5,16 @@ built so that Google Calendar, Outlook and Apple Calendar accept them, and read 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
-from email.utils import getaddresses
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
+from scheduler.mail_checks import sender_addresses
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
 
 PRODID = "-//Tandem//Peer mentoring//EN"
@@ -199,14 +199,9 @@ def _address(value: object) -> str | None:
 
 
 def _sender(msg: Message) -> str | None:
-    header = msg.get("From")
-    if header is None:
-        return None
-    addresses: Iterable[object] = getattr(header, "addresses", None) or [
-        spec for _, spec in getaddresses([str(header)]) if spec
-    ]
-    found = {_address(getattr(each, "addr_spec", each)) for each in addresses}
-    return found.pop() if len(found) == 1 else None
+    """The one plain From address, or None (no From, several, or not a plain address)."""
+    senders = sender_addresses(msg)
+    return _address(senders[0]) if len(senders) == 1 else None
 
 
 def _is_calendar(part: Message) -> bool:
