@@ -50,7 +50,6 @@ def build_calendar(program: Program) -> Calendar:
 def _local_calendar(program: Program) -> Calendar:
     from integrations.local.busy import IcsFolderBusy
     from integrations.local.calendar import LocalCalendar
-
     from integrations.local.people_csv import load_roster
 
     provider = program.provider

@@ -32,7 +32,7 @@ from scheduler.rounds import rules_of
 
 EPILOG = """\b
 Exit codes: 0 done, 1 a problem in your files or settings (the reason is on stderr), 2 a
-mistyped command.
+mistyped command, 3 an unexpected failure (a traceback without personal data is on stderr).
 
 \b
 Examples:
@@ -246,7 +246,34 @@ _add_commands()
 
 
 def main() -> None:
-    cli(prog_name="tandem")
+    """The `tandem` command. A failure that is not the user's to fix exits 3 with a traceback
+    whose messages carry no personal data."""
+    _log_safely()
+    try:
+        cli(prog_name="tandem")
+    except Exception as error:  # anything click did not turn into an exit code
+        from scheduler.crash_report import safe_traceback
+
+        sys.stderr.write(safe_traceback(error))
+        sys.stderr.write(
+            "tandem: an unexpected error stopped this command; nothing done before it is lost, "
+            "and running it again continues the work.\n"
+        )
+        raise SystemExit(3) from None
+
+
+def _log_safely() -> None:
+    """Warnings and errors to stderr, their tracebacks redacted."""
+    import logging
+
+    from scheduler.crash_report import RedactingFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -60,7 +60,7 @@ def _steer(command: str, config: Path, pair_id: str, until: date | None) -> None
     rt = build_runtime(config)
     now = datetime.now(UTC)
     with rt.store.session() as s:
-        pair = s.get(Pair, pair_id)
+        pair = s.get(Pair, pair_id, with_for_update=True)
         if pair is None:
             raise UserError(f"no pair {pair_id!r}; `tandem pairs list {config}` shows the ids")
         done = apply_command(
@@ -123,6 +123,22 @@ def status(config: Path) -> None:
             select(Outbox).where(Outbox.state == "failed").order_by(Outbox.id).limit(20)
         ):
             click.echo(f"failed mail: {row.key} to {', '.join(row.recipients)}: {row.last_error}")
+        # per recipient (issue 13, defect 5): refused for good, or owed and tried again later
+        partly = select(
+            Outbox.key, Outbox.state, Outbox.recipients, Outbox.delivered, Outbox.refused,
+            Outbox.not_before, Outbox.last_error,
+        ).where(Outbox.state != "failed").order_by(Outbox.id)  # fmt: skip
+        lines = []
+        for key, state, recipients, delivered, refused, not_before, error in s.execute(partly):
+            error = f": {error}" if error else ""
+            lines += [f"refused recipient: {key} to {who}: {why}" for who, why in refused.items()]
+            if state == "pending" and delivered and not_before is not None:
+                owed = ", ".join(r for r in recipients if r not in delivered and r not in refused)
+                lines.append(
+                    f"retrying: {key} to {owed} after {not_before:%Y-%m-%d %H:%M} UTC{error}"
+                )
+        for line in lines[:20]:
+            click.echo(line)
 
 
 @click.command()

@@ -21,7 +21,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("Writing launch kits", jobs.send_launch_kits),
     ("Writing notices", lifecycle.send_pending_notices),
     ("Writing the owner's digest", digest.send_owner_digest),
-    ("Sending mail", lambda rt, now: mailroom.send_mail(rt, now, recover_now=True)),
+    ("Sending mail", mailroom.send_mail),
 )
 
 

@@ -94,14 +94,14 @@ def _pair_of(rt: Runtime, s: Session, message: EmailMessage) -> Pair | None:
     for address in recipient_addresses(message):
         pair_id = pair_from_address(address, mailbox, rt.secret)
         if pair_id is not None:
-            return s.get(Pair, pair_id)
+            return s.get(Pair, pair_id, with_for_update=True)
     thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
     if thread:
         pair_id = s.scalars(
             select(Outbox.pair_id).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_not(None))
         ).first()
         if pair_id is not None:
-            return s.get(Pair, pair_id)
+            return s.get(Pair, pair_id, with_for_update=True)
     return None
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
+from scheduler.header_text import header_text
 from scheduler.mail_checks import sender_addresses
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
 
@@ -229,8 +230,8 @@ def _aware(moment: datetime, what: str) -> datetime:
 
 
 def _one_line(value: str) -> str:
-    """A name or subject as one line: every run of whitespace or control characters is a space."""
-    return " ".join(_CONTROLS.sub(" ", value).split())
+    """A name or subject as one safe line (see scheduler.header_text)."""
+    return header_text(value)
 
 
 def _text(value: str) -> str:

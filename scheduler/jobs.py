@@ -81,24 +81,114 @@ def person_of(row: PersonRow) -> Person:
 
 
 def plan_meetings(rt: Runtime, now: datetime) -> Report:
-    """Choose a slot for every meeting that is due to be booked, and record it as planned."""
+    """Choose a slot for every meeting that is due to be booked, and record it as planned.
+
+    Three short stages, so that no calendar call runs inside a database transaction: read
+    what is due, read busy times, then record each plan unless another planner recorded that
+    meeting first (insert-or-ignore on pair, number and attempt)."""
     report = Report("plan")
-    today = rt.today(now)
+    due = _due_meetings(rt, now)
+    if not due:
+        return report
+    busy = _busy(rt, [(d.peers, d.target) for d in due])
+    plans: list[tuple[_Due, Slot]] = []
+    previous: dict[str, datetime | None] = {}
+    ledgers: dict[str, dict[str, int]] = {}
+    for item in due:
+        ledger = ledgers.setdefault(item.pair_id, dict(item.ledger))
+        slot = choose_slot(
+            rt.program.meetings,
+            item.target.target,
+            item.peers,
+            busy,
+            zone=rt.zone,
+            now=now,
+            pair_start=item.start,
+            previous=previous.get(item.pair_id, item.previous),
+            burden=ledger,
+        )
+        if isinstance(slot, NoSlot):
+            report.problems.append(
+                f"pair {item.pair_id}, meeting {item.target.number}: {slot.reason}"
+            )
+            continue
+        previous[item.pair_id] = slot.start
+        for email, minutes in slot.odd_minutes.items():
+            ledger[email] = ledger.get(email, 0) + minutes
+        for peer in item.peers:
+            busy.setdefault(peer.email, []).append(Interval(slot.start, slot.end))
+        plans.append((item, slot))
     with rt.store.session() as s:
-        due: list[tuple[Pair, list[Person], MeetingTarget]] = []
+        for item, slot in plans:
+            pair = s.get_one(Pair, item.pair_id, with_for_update=True)
+            if pair.state != "active" or not _record_plan(rt, s, pair, item.target, slot, now):
+                continue
+            crash_point("plan")
+            report.done.append(
+                f"pair {pair.id}, meeting {item.target.number}: {slot.start:%Y-%m-%d %H:%M} UTC"
+            )
+    return report
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A meeting to plan, with what its pair looked like when it was read."""
+
+    pair_id: str
+    start: date
+    peers: list[Person]
+    target: MeetingTarget
+    previous: datetime | None
+    ledger: dict[str, int]
+
+
+def _due_meetings(rt: Runtime, now: datetime) -> list[_Due]:
+    today = rt.today(now)
+    due = []
+    with rt.store.session() as s:
         for pair, peers in _active_pairs(s):
             meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
             targets = meeting_targets(pair.start_date, rt.program.cadence)
             numbers = {m.number for m in meetings}
+            starts = [m for m in meetings if m.starts_at is not None]
+            last = max(starts, key=lambda m: m.number).starts_at if starts else None
             for target in next_to_book(targets, numbers, today, rt.program.meetings.book_ahead):
-                due.append((pair, peers, target))
-        if not due:
-            return report
-        busy = _busy(rt, due)
-        for pair, peers, target in due:
-            _plan_one(rt, s, pair, peers, target, busy, now, report)
-            crash_point("plan")
-    return report
+                due.append(_Due(pair.id, pair.start_date, peers, target, last, pair.odd_minutes))
+    return due
+
+
+def _record_plan(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    target: MeetingTarget,
+    slot: Slot,
+    now: datetime,
+    *,
+    attempt: int = 0,
+) -> bool:
+    """Keep a slot as the planned meeting, unless that meeting is there already; True if new."""
+    key = f"{pair.id}-{target.number}-{attempt}"
+    domain = rt.program.provider.mailbox.rpartition("@")[2]
+    inserted = store_ops.insert_meeting(
+        s,
+        pair_id=pair.id,
+        number=target.number,
+        attempt=attempt,
+        phase=target.phase,
+        target_date=target.target,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        uid=f"{key}@{domain}",
+        booking_key=key,
+        now=now,
+    )
+    if inserted:
+        ledger = dict(pair.odd_minutes)
+        for email, minutes in slot.odd_minutes.items():
+            ledger[email] = ledger.get(email, 0) + minutes
+        pair.odd_minutes = ledger
+    return inserted
 
 
 def _active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
@@ -111,12 +201,12 @@ def _active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
 
 
 def _busy(
-    rt: Runtime, due: Sequence[tuple[Pair, list[Person], MeetingTarget]]
+    rt: Runtime, due: Sequence[tuple[Sequence[Person], MeetingTarget]]
 ) -> dict[str, list[Interval]]:
-    first = min(t.target for _, _, t in due)
-    last = max(t.target for _, _, t in due)
+    first = min(t.target for _, t in due)
+    last = max(t.target for _, t in due)
     window = busy_window(first, last, rt.zone)
-    emails = sorted({p.email for _, peers, _ in due for p in peers})
+    emails = sorted({p.email for peers, _ in due for p in peers})
     return rt.providers.calendar.busy(emails, window)
 
 
@@ -159,29 +249,8 @@ def _plan_one(
         return None
     if not record:
         return slot
-    key = f"{pair.id}-{target.number}-{attempt}"
-    domain = rt.program.provider.mailbox.rpartition("@")[2]
-    s.add(
-        Meeting(
-            pair_id=pair.id,
-            number=target.number,
-            attempt=attempt,
-            phase=target.phase,
-            target_date=target.target,
-            starts_at=slot.start,
-            ends_at=slot.end,
-            uid=f"{key}@{domain}",
-            booking_key=key,
-            state="planned",
-            updated_at=now,
-        )
-    )
-    ledger = dict(pair.odd_minutes)
-    for email, minutes in slot.odd_minutes.items():
-        ledger[email] = ledger.get(email, 0) + minutes
-    pair.odd_minutes = ledger
-    for p in peers:
-        busy.setdefault(p.email, []).append(Interval(slot.start, slot.end))
+    if not _record_plan(rt, s, pair, target, slot, now, attempt=attempt):
+        return None
     report.done.append(f"pair {pair.id}, meeting {target.number}: {slot.start:%Y-%m-%d %H:%M} UTC")
     return slot
 
@@ -202,7 +271,7 @@ def replan(
     if not_before is not None:
         earliest = max(earliest, not_before.astimezone(rt.zone).date())
     target = MeetingTarget(old.number, old.phase, earliest)
-    busy = _busy(rt, [(pair, peers, target)])
+    busy = _busy(rt, [(peers, target)])
     attempts = s.scalars(
         select(Meeting.attempt).where(Meeting.pair_id == pair.id, Meeting.number == old.number)
     )

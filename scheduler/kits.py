@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +47,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from scheduler.header_text import header_text
 from scheduler.replies import help_rows
 from scheduler.reply_address import reply_address
 
@@ -305,9 +305,8 @@ def _person(name: str, title: str, department: str, zone: str) -> dict[str, obje
 
 
 def _one_line(value: str) -> str:
-    """`value` without line breaks, controls or Unicode line separators, spaces collapsed."""
-    kept = (" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in value)
-    return " ".join("".join(kept).split())
+    """`value` as one safe header line (see scheduler.header_text)."""
+    return header_text(value)
 
 
 def _content_type(value: str) -> tuple[str, str, dict[str, str]]:

@@ -271,7 +271,7 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
     report = Report("notices")
     with rt.store.session() as s:
         for pair in s.scalars(
-            select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id)
+            select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id).with_for_update()
         ).all():
             notice = dict(pair.pending_notice or {})
             if not notice:
@@ -305,7 +305,9 @@ def resume_due(rt: Runtime, now: datetime) -> Report:
     today = rt.today(now)
     with rt.store.session() as s:
         paused = s.scalars(
-            select(Pair).where(Pair.state == "paused", Pair.paused_until.is_not(None))
+            select(Pair)
+            .where(Pair.state == "paused", Pair.paused_until.is_not(None))
+            .with_for_update()
         )
         for pair in paused.all():
             if pair.paused_until is not None and pair.paused_until <= today:

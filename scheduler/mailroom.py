@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -16,112 +19,153 @@ from email.parser import BytesParser
 from sqlalchemy import select
 
 from scheduler import store_ops
+from scheduler.crash_report import redact
 from scheduler.faults import crash_point
 from scheduler.invites import facts_from_mail
 from scheduler.jobs import Report, Runtime
+from scheduler.leases import holder_name, is_dead, wall_clock
 from scheduler.mail_checks import sender_addresses
-from scheduler.ports import FactKind, OutgoingMail, ProviderError
-from scheduler.store import CalendarFact, Meeting
-from scheduler.store_ops import default_backoff
+from scheduler.ports import FactKind, OutgoingMail, ProviderError, SendResult
+from scheduler.store import CalendarFact, Meeting, Outbox, Store
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 
 
-def send_mail(rt: Runtime, now: datetime, *, recover_now: bool = False) -> Report:
-    """Send what is due, in batches: claim, send, mark. After a failure the mailer says which
-    of the batch went out; the rest go back to wait. `recover_now` treats every claimed row as
-    left by a crash (safe only when no other sender runs, as in `tandem run`); otherwise claims
-    older than 10 minutes."""
+def send_mail(rt: Runtime, now: datetime) -> Report:
+    """Send what is due, in batches: claim, send, settle each recipient. Claims belong to this
+    process, renewed by a heartbeat while the mail service works; only the claims of a sender
+    that is gone are taken over, and each of those is looked up by Message-ID first. A batch
+    the mail service could not take at all waits for its backoff, and so does the rest."""
     report = Report("send")
-    everything = datetime.max.replace(tzinfo=UTC)
-    _recover(rt, now, everything if recover_now else now - STALE_CLAIM, report)
+    holder = holder_name()
+    _recover(rt, now, holder, report)
     while True:
         with rt.store.session() as s:
-            due = store_ops.due_mail(s, now=now, limit=BATCH)
-            mails = {
-                row.id: OutgoingMail(row.key, row.message_id, row.raw, tuple(row.recipients))
-                for row in due
-                if store_ops.claim_mail(s, row.id, now=now)
-            }
+            rows = store_ops.claim_due_mail(
+                s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL, limit=BATCH
+            )
+            mails = {row.id: _outgoing(row) for row in rows}
         if not mails:
             return report
         crash_point("claimed")
         failure: ProviderError | None = None
-        try:
-            rt.providers.mailer.send(list(mails.values()))
-            went = {mail.message_id for mail in mails.values()}
-        except ProviderError as exc:
-            failure = exc
-            went = rt.providers.mailer.sent_ids([mail.message_id for mail in mails.values()])
-        _settle(rt, mails, went, failure, now, report)
-        if failure is not None and not failure.permanent:
-            return report  # the server may be down: the rest waits for its backoff
+        with heartbeat(rt.store, holder):
+            try:
+                results = rt.providers.mailer.send(list(mails.values()))
+            except ProviderError as exc:
+                failure = exc
+                results = _found(rt, list(mails.values()))
+        _settle(rt, mails, results, failure, now, report)
+        if failure is not None:
+            return report  # the service may be down: the rest waits for its backoff
 
 
 BATCH = 50
+CLAIM_TTL = timedelta(minutes=5)
+
+
+@contextmanager
+def heartbeat(store: Store, holder: str) -> Iterator[None]:
+    """Keep `holder`'s claims alive while a slow mail service works, so that no other sender
+    takes them over; a process that freezes for longer than CLAIM_TTL loses them."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(CLAIM_TTL.total_seconds() / 3):
+            with store.session() as s:
+                store_ops.renew_claims(s, holder, expires=wall_clock() + CLAIM_TTL)
+
+    beating = threading.Thread(target=beat, name="tandem-heartbeat", daemon=True)
+    beating.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beating.join()
+
+
+def _outgoing(row: Outbox) -> OutgoingMail:
+    return OutgoingMail(row.key, row.message_id, row.raw, store_ops.owed_recipients(row))
+
+
+def _found(rt: Runtime, mails: list[OutgoingMail]) -> list[SendResult]:
+    """After a failed batch, what went out all the same; unknown when even that fails."""
+    try:
+        reached = rt.providers.mailer.sent_to(mails)
+    except ProviderError:
+        reached = {}
+    return [SendResult(m.message_id, reached.get(m.message_id, frozenset())) for m in mails]
 
 
 def _settle(
     rt: Runtime,
     mails: dict[int, OutgoingMail],
-    went: set[str],
+    results: list[SendResult],
     failure: ProviderError | None,
     now: datetime,
     report: Report,
 ) -> None:
-    """Mark what went out; hand the rest back. Only the first mail that did not go out carries
-    the failure (a permanent one fails it); those after it were never tried, and wait for the
-    backoff after a transient failure or go again at once after a permanent one."""
-    blamed = False
+    """Record each recipient's fate; the recipients still owed a mail wait for its backoff.
+    After a failed batch, its error goes with every mail that did not go out."""
+    by_id = {result.message_id: result for result in results}
     with rt.store.session() as s:
         for outbox_id, mail in mails.items():
-            if mail.message_id in went:
+            result = by_id[mail.message_id]
+            deferred = "; ".join(f"{who}: {why}" for who, why in result.deferred.items())
+            error = str(failure) if failure else deferred
+            if result.delivered:
                 crash_point("sent")
-                store_ops.mark_sent(s, outbox_id, now=now)
+            row = store_ops.settle_mail(
+                s,
+                outbox_id,
+                delivered=result.delivered,
+                refused=result.refused,
+                error=error or None,
+                now=now,
+            )
+            if row.state == "sent":
                 report.done.append(mail.key)
-                continue
-            assert failure is not None
-            if not blamed:
-                blamed = True
-                store_ops.release_mail(
-                    s, outbox_id, error=str(failure), permanent=failure.permanent, now=now
-                )
-                report.problems.append(f"{mail.key}: {failure}")
-            else:
-                store_ops.release_mail(
-                    s,
-                    outbox_id,
-                    error="not tried: an earlier mail of its batch failed",
-                    permanent=False,
-                    now=now,
-                    backoff=(lambda _: timedelta(0)) if failure.permanent else default_backoff,
-                )
+            if result.refused:
+                refused = "; ".join(f"{who}: {why}" for who, why in result.refused.items())
+                report.problems.append(f"{mail.key}: refused by {refused}")
+            elif result.deferred and failure is None:
+                report.problems.append(f"{mail.key}: will try again: {error}")
+        if failure is not None:
+            report.problems.append(f"sending stopped until the next try: {failure}")
 
 
-def _recover(rt: Runtime, now: datetime, older_than: datetime, report: Report) -> None:
+def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
+    """Take over the claims of senders that are gone; mail they sent is settled as sent,
+    the rest goes back to wait, due at once."""
     with rt.store.session() as s:
-        stale = [
-            (row.id, row.message_id, row.key)
-            for row in store_ops.stale_sending(s, older_than=older_than)
+        abandoned = [
+            (row.id, row.claimed_by)
+            for row in store_ops.abandoned_claims(s, wall_now=wall_clock(), is_dead=is_dead)
         ]
-    if not stale:
+        mine = {}
+        for outbox_id, old in abandoned:
+            if store_ops.take_over_claim(
+                s, outbox_id, old_holder=old, holder=holder, expires=wall_clock() + CLAIM_TTL
+            ):
+                mine[outbox_id] = _outgoing(s.get_one(Outbox, outbox_id))
+    if not mine:
         return
-    sent = rt.providers.mailer.sent_ids([message_id for _, message_id, _ in stale])
+    with heartbeat(rt.store, holder):
+        results = _found(rt, list(mine.values()))
     with rt.store.session() as s:
-        for outbox_id, message_id, key in stale:
-            if message_id in sent:
-                store_ops.mark_sent(s, outbox_id, now=now)
-                report.done.append(f"{key} (found in the mailbox after an interrupted send)")
-            else:
-                store_ops.release_mail(
-                    s,
-                    outbox_id,
-                    error="interrupted send",
-                    permanent=False,
-                    now=now,
-                    backoff=lambda _: timedelta(0),
-                )
+        for (outbox_id, mail), result in zip(mine.items(), results, strict=True):
+            row = store_ops.settle_mail(
+                s,
+                outbox_id,
+                delivered=result.delivered,
+                refused={},
+                error="interrupted send",
+                now=now,
+                backoff=lambda _: timedelta(0),
+            )
+            if row.state == "sent":
+                report.done.append(f"{mail.key} (found in the mailbox after an interrupted send)")
 
 
 def read_inbox(rt: Runtime, now: datetime) -> Report:
@@ -139,7 +183,9 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
                 _take(rt, item.provider_id, item.raw, now, report)
             except Exception as exc:
                 log.exception("inbox message %s could not be handled", item.provider_id)
-                report.problems.append(f"message {item.provider_id}: {type(exc).__name__}: {exc}")
+                report.problems.append(
+                    f"message {item.provider_id}: {type(exc).__name__}: {redact(str(exc))}"
+                )
                 with rt.store.session() as s:
                     logged = store_ops.record_inbound(
                         s,
@@ -152,7 +198,7 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
                     if logged is not None:
                         logged.outcome, logged.detail = (
                             "ignored",
-                            f"error: {type(exc).__name__}: {exc}"[:2000],
+                            f"error: {type(exc).__name__}: {redact(str(exc))}",
                         )
         if batch.cursor is not None and batch.cursor != cursor:
             with rt.store.session() as s:
@@ -165,7 +211,7 @@ def read_inbox(rt: Runtime, now: datetime) -> Report:
 def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Report) -> None:
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
-    dedup = str(message.get("Message-ID") or "").strip() or f"provider:{provider_id}"
+    dedup = str(message.get("Message-ID") or "").strip() or content_digest(message)
     with rt.store.session() as s:
         logged = store_ops.record_inbound(
             s,
@@ -207,7 +253,10 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
     report = Report("facts")
     with rt.store.session() as s:
         facts = s.scalars(
-            select(CalendarFact).where(CalendarFact.applied.is_(False)).order_by(CalendarFact.id)
+            select(CalendarFact)
+            .where(CalendarFact.applied.is_(False))
+            .order_by(CalendarFact.id)
+            .with_for_update(skip_locked=True)  # another worker's facts are its own
         ).all()
         for fact in facts:
             fact.applied = True
@@ -224,6 +273,26 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
                     f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})"
                 )
     return report
+
+
+ORIGIN_HEADERS = ("From", "To", "Cc", "Date", "Subject", "In-Reply-To", "References")
+
+
+def content_digest(message: EmailMessage) -> str:
+    """An identity for a message that has no Message-ID: its origin headers and its body, so
+    that two deliveries of it (other Received lines, another route) are the same message
+    (issue 13, defect 6)."""
+    digest = hashlib.sha256()
+    for name in ORIGIN_HEADERS:
+        for value in message.get_all(name, []):
+            digest.update(f"{name}:{' '.join(str(value).split())}\n".encode())
+    digest.update(_body_bytes(message))
+    return f"digest:{digest.hexdigest()}"
+
+
+def _body_bytes(message: EmailMessage) -> bytes:
+    raw = message.as_bytes(policy=policy.SMTP)
+    return raw.partition(b"\r\n\r\n")[2]
 
 
 def _single_sender(message: EmailMessage) -> str:

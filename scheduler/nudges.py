@@ -20,7 +20,9 @@ def keep_pairs(rt: Runtime, now: datetime) -> Report:
     report = Report("follow-up")
     rules = rt.program.followup
     with rt.store.session() as s:
-        for pair in s.scalars(select(Pair).where(Pair.state != "ended").order_by(Pair.id)).all():
+        # the pairs are locked for this transaction: a second follow-up waits, then sees ours
+        pairs = select(Pair).where(Pair.state != "ended").order_by(Pair.id).with_for_update()
+        for pair in s.scalars(pairs).all():
             meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
             decision = follow_up(
                 PairRecord(pair.state, pair.skips_in_row, pair.last_nudge_at, pair.on_owner_list),

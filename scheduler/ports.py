@@ -15,7 +15,7 @@ calls. Every side effect carries a stable key, so that a retry never books or se
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -106,6 +106,18 @@ class OutgoingMail:
 
 
 @dataclass(frozen=True, slots=True)
+class SendResult:
+    """What became of one mail: the recipients that took it, those to try again later (a 4xx
+    for that address) and those that refused it for good (a 5xx), each with the reason the
+    server gave. A recipient is in exactly one of the three."""
+
+    message_id: str
+    delivered: frozenset[str] = frozenset()
+    deferred: Mapping[str, str] = field(default_factory=dict)
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMail:
     """One message from the program mailbox, as raw RFC 5322 bytes plus the provider's id."""
 
@@ -162,17 +174,19 @@ class Calendar(Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, mails: Sequence[OutgoingMail]) -> None:
-        """Send each mail once.
+    def send(self, mails: Sequence[OutgoingMail]) -> list[SendResult]:
+        """Send each mail once to its `recipients`; one result per mail, in order. A mail or a
+        recipient refused is a result, and the rest of the batch goes on.
 
         Raises:
-            ProviderError: permanent for a refused message; the others may be retried after
-            `sent_ids` says which of them went out.
+            ProviderError: the mail service could not be used at all (unreachable, login or
+            sender refused); mails of the batch may have gone out before: `sent_to` tells.
         """
         ...
 
-    def sent_ids(self, message_ids: Sequence[str]) -> set[str]:
-        """Which of these Message-IDs are known to have been sent."""
+    def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
+        """For each of these mails known to have gone out, by Message-ID, the recipients it
+        reached; a mail not found is absent."""
         ...
 
 

@@ -11,6 +11,7 @@ from functools import cache
 from types import MappingProxyType
 from zoneinfo import available_timezones
 
+from scheduler.header_text import header_text
 from scheduler.model import Person
 
 KNOWN_FIELDS = frozenset(
@@ -140,7 +141,7 @@ def _check(row: _Row, directory: Collection[str], table: Mapping[str, int]) -> s
 def _clean(value: str) -> str:
     """Text safe for a header or a template: NFC, no controls or invisible formatting
     characters, single spaces, at most MAX_TEXT characters."""
-    text = unicodedata.normalize("NFC", value)
+    text = unicodedata.normalize("NFC", header_text(value) if "=?" in value else value)
     if not text.isprintable():
         text = "".join(
             " " if char.isspace() else char

@@ -27,21 +27,17 @@ ROUND_LEASE = timedelta(minutes=10)
 
 
 def sync_people(rt: Runtime, now: datetime) -> Report:
-    """Bring the people table in line with the directory; bad rows are skipped and counted."""
+    """Bring the people table in line with the directory; bad rows are skipped and counted.
+    Insert-or-update, so two syncs at once agree (issue 13, defect 3)."""
     report = Report("sync")
     roster = build_roster(rt.providers.directory.fetch_people(), rt.program.levels)
     chosen = {p.email for p in select_participants(roster.people, rt.program.participants)}
+    rows = [
+        _person_row(person, now, participating=person.email in chosen) for person in roster.people
+    ]
     with rt.store.session() as s:
-        known = {row.email: row for row in s.scalars(select(PersonRow))}
-        for person in roster.people:
-            row = known.pop(person.email, None)
-            if row is None:
-                row = PersonRow(email=person.email, first_seen=now)
-                s.add(row)
-            _copy_person(row, person, now, participating=person.email in chosen)
-        for gone in known.values():
-            if gone.removed_at is None:
-                gone.removed_at, gone.participating = now, False
+        store_ops.upsert_people(s, rows, now=now)
+        store_ops.mark_removed(s, {person.email for person in roster.people}, now=now)
     report.done.append(f"{len(roster.people)} people, {len(chosen)} taking part")
     if roster.problems:
         skipped = len({(p.source, p.line) for p in roster.problems if p.skipped})
@@ -50,11 +46,21 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-def _copy_person(row: PersonRow, person: Person, now: datetime, *, participating: bool) -> None:
-    row.name, row.title, row.department = person.name, person.title, person.department
-    row.level, row.manager_email, row.timezone = person.level, person.manager_email, person.timezone
-    row.aliases, row.attributes = list(person.aliases), dict(person.attributes)
-    row.participating, row.last_seen, row.removed_at = participating, now, None
+def _person_row(person: Person, now: datetime, *, participating: bool) -> dict[str, object]:
+    return {
+        "email": person.email,
+        "name": person.name,
+        "title": person.title,
+        "department": person.department,
+        "level": person.level,
+        "manager_email": person.manager_email,
+        "timezone": person.timezone,
+        "aliases": list(person.aliases),
+        "attributes": dict(person.attributes),
+        "participating": participating,
+        "last_seen": now,
+        "removed_at": None,
+    }
 
 
 def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report:
@@ -63,7 +69,7 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
     report = Report("round")
     holder = holder_name()
     with rt.store.session() as s:
-        if not take_lease(s, "round", holder, now=now, ttl=ROUND_LEASE):
+        if not take_lease(s, "round", holder, ttl=ROUND_LEASE):
             report.done.append("another worker is pairing")
             return report
     try:
@@ -93,11 +99,7 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     if len(waiting) < 2 and last is not None:
         report.done.append(f"{len(waiting)} waiting: no round needed")
         return
-    seed = (
-        seed
-        if seed is not None
-        else int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
-    )
+    seed = seed if seed is not None else round_seed(now)
     result = pair_people(
         waiting,
         rules_of(rt.program),
@@ -120,6 +122,11 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     report.done.append(
         f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
     )
+
+
+def round_seed(now: datetime) -> int:
+    """The seed of a round opened at `now`: 4 unsigned bytes, so up to 2**32 - 1."""
+    return int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
 
 
 def _pair_id(round_id: int, group: Sequence[str]) -> str:

@@ -3,6 +3,7 @@ and setting both is refused so that nobody wonders which one won."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -45,17 +46,61 @@ def read_secret(name: str, env: Mapping[str, str]) -> str | None:
         raise UserError(f"both {name} and {name}_FILE are set; set only one")
     if file:
         try:
-            return Path(file).read_text(encoding="utf-8").strip()
+            text = Path(file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise UserError(f"{name}_FILE: cannot read {file} ({exc.strerror})") from exc
+        if not text:
+            raise UserError(f"{name}_FILE: {file} is empty")
+        return text
     return value or None
 
 
 def _local_secret(path: Path) -> str:
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+    """The key in `path`, made once. It appears whole or not at all (written and synced under
+    another name, then linked into place), so a crash while making it can never leave an
+    empty key behind (issue 13, defect 7); when two processes make it at once, one wins and
+    both use the winner's."""
+    existing = _read_key(path)
+    if existing is not None:
+        return existing
     value = secrets.token_urlsafe(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
-    return value
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    try:
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(value + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it: theirs is the key
+            os.link(draft, path)
+        _sync_folder(path.parent)
+    except OSError as exc:
+        raise UserError(f"cannot write the reply-address key {path}: {exc.strerror}") from exc
+    finally:
+        draft.unlink(missing_ok=True)
+    key = _read_key(path)
+    assert key is not None  # linked just above, by us or by the winner
+    return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UserError(f"cannot read the reply-address key {path}: {exc.strerror}") from exc
+    if not key:
+        raise UserError(
+            f"{path} is empty: restore it from a backup, or delete it to make a new key "
+            "(the reply addresses in emails already sent then stop working)"
+        )
+    return key
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

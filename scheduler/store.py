@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -72,7 +73,11 @@ INBOUND_OUTCOMES: tuple[str, ...] = ("acted", "ignored", "answered", "rejected")
 
 def open_store(url: str) -> Store:
     """Connect to the database at `url` and bring its schema up to date."""
-    engine = create_engine(url, pool_pre_ping=make_url(url).get_backend_name() != "sqlite")
+    # hide_parameters: an error or a log line never carries the rows it was writing (names,
+    # addresses); it names the statement only (issue 13, defect 3)
+    engine = create_engine(
+        url, pool_pre_ping=make_url(url).get_backend_name() != "sqlite", hide_parameters=True
+    )
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
     log.info("opening store %s", engine.url.render_as_string(hide_password=True))
@@ -244,7 +249,7 @@ class Round(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     opened_at: Mapped[datetime]
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)  # 4 unsigned bytes do not fit an INTEGER
     pairs_made: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     # [{"email": ..., "reason": ...}] for each peer the round left without a partner
     waiting: Mapped[list[dict[str, str]]] = mapped_column(JSONValue, default=list)
@@ -329,7 +334,15 @@ class Outbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime | None]  # retry backoff
-    claimed_at: Mapped[datetime | None]  # when a sender took it; a stale claim means a crash
+    claimed_at: Mapped[datetime | None]  # when a sender took it (the program's clock)
+    # who is sending it ("host:boot:pidns:pid:token") and until when by the wall clock; a claim
+    # is taken over only when it has expired or its holder is a dead process (migration 0003)
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claim_expires_at: Mapped[datetime | None]
+    # recipients that took it, and those that refused it for good {address: reason}; the rest
+    # are still owed the message (migration 0003)
+    delivered: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    refused: Mapped[dict[str, str]] = mapped_column(JSONValue, default=dict)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

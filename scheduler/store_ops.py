@@ -6,15 +6,16 @@ Each takes the caller's Session and leaves the commit to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from scheduler.store import CalendarFact, Cursor, Inbound, Lease, Outbox, PairMember
+from scheduler.store import CalendarFact, Cursor, Inbound, Lease, Meeting, Outbox, PairMember
+from scheduler.store import Person as PersonRow
 
 MAX_ATTEMPTS = 8
 
@@ -40,7 +41,7 @@ def enqueue_mail(
 
     A Message-ID already used under another key is a bug and raises IntegrityError.
     """
-    values = {
+    values: dict[str, Any] = {
         "key": key,
         "message_id": message_id,
         "kind": kind,
@@ -50,6 +51,8 @@ def enqueue_mail(
         "raw": raw,
         "state": "pending",
         "attempts": 0,
+        "delivered": [],
+        "refused": {},
         "created_at": now,
     }
     stmt = _insert(s, Outbox, values).on_conflict_do_nothing(index_elements=["key"])
@@ -62,12 +65,85 @@ def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
     return list(s.scalars(stmt))
 
 
-def claim_mail(s: Session, outbox_id: int, *, now: datetime) -> bool:
-    """Take a due mail for sending; True only for the one caller that got it."""
+def claim_mail(
+    s: Session,
+    outbox_id: int,
+    *,
+    now: datetime,
+    holder: str = "",
+    expires: datetime | None = None,
+) -> bool:
+    """Take a due mail for sending; True only for the one caller that got it. The claim is
+    `holder`'s until `expires` (wall clock), and renewed while the send goes on."""
     stmt = (
         update(Outbox)
         .where(Outbox.id == outbox_id, _due(now))
-        .values(state="sending", attempts=Outbox.attempts + 1, claimed_at=now)
+        .values(_claim_values(now, holder, expires))
+        .returning(Outbox.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return s.scalar(stmt) is not None
+
+
+def claim_due_mail(
+    s: Session, *, now: datetime, holder: str, expires: datetime, limit: int
+) -> list[Outbox]:
+    """Claim up to `limit` due mails for `holder` in one statement, oldest first. PostgreSQL
+    skips rows another sender is claiming this instant; SQLite has one writer at a time."""
+    due = select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit)
+    if s.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id.in_(due.scalar_subquery()), _due(now))
+        .values(_claim_values(now, holder, expires))
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(s.scalars(stmt), key=lambda row: row.id)
+
+
+def renew_claims(s: Session, holder: str, *, expires: datetime) -> int:
+    """The heartbeat of a sender: its claims stay its own until `expires`."""
+    stmt = (
+        update(Outbox)
+        .where(Outbox.state == "sending", Outbox.claimed_by == holder)
+        .values(claim_expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    return s.execute(stmt).rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def abandoned_claims(
+    s: Session, *, wall_now: datetime, is_dead: Callable[[str], bool]
+) -> list[Outbox]:
+    """Mails claimed by a sender that is gone: its claim expired, its process died on this
+    machine, or it claimed before claims had holders. The mail may or may not have gone
+    out: look it up by Message-ID before sending it again. A live sender's claims are never
+    here, however old."""
+    rows = s.scalars(select(Outbox).where(Outbox.state == "sending").order_by(Outbox.id))
+    return [
+        row
+        for row in rows
+        if not row.claimed_by
+        or row.claim_expires_at is None
+        or row.claim_expires_at <= wall_now
+        or is_dead(row.claimed_by)
+    ]
+
+
+def take_over_claim(
+    s: Session, outbox_id: int, *, old_holder: str | None, holder: str, expires: datetime
+) -> bool:
+    """Move an abandoned claim to `holder`; False when someone else took it over first."""
+    stmt = (
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.state == "sending",
+            Outbox.claimed_by.is_(None) if old_holder is None else Outbox.claimed_by == old_holder,
+        )
+        .values(claimed_by=holder, claim_expires_at=expires)
         .returning(Outbox.id)
         .execution_options(synchronize_session="fetch")
     )
@@ -75,7 +151,65 @@ def claim_mail(s: Session, outbox_id: int, *, now: datetime) -> bool:
 
 
 def mark_sent(s: Session, outbox_id: int, *, now: datetime) -> None:
-    _change(s, outbox_id, state="sent", sent_at=now, claimed_at=None, last_error=None)
+    """Every recipient has the mail."""
+    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    _change(
+        s,
+        outbox_id,
+        state="sent",
+        sent_at=now,
+        delivered=list(mail.recipients),
+        claimed_at=None,
+        claimed_by=None,
+        claim_expires_at=None,
+        last_error=None,
+    )
+
+
+def settle_mail(
+    s: Session,
+    outbox_id: int,
+    *,
+    delivered: Iterable[str],
+    refused: Mapping[str, str],
+    error: str | None,
+    now: datetime,
+    backoff: Callable[[int], timedelta] = default_backoff,
+) -> Outbox:
+    """Record what became of each recipient of a claimed mail and hand it back: sent when
+    every recipient took it or refused it for good (failed when none took it); otherwise
+    pending for the recipients still owed it, after `backoff(attempts)`, with `error`. After
+    the last try those recipients are refused with the last error."""
+    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    took = list(dict.fromkeys([*mail.delivered, *delivered]))
+    gone = {**mail.refused, **refused}
+    owed = [r for r in mail.recipients if r not in took and r not in gone]
+    if owed and mail.attempts >= MAX_ATTEMPTS:
+        reason = f"gave up after {mail.attempts} tries: {error or 'no answer'}"
+        gone.update({recipient: reason for recipient in owed})
+        owed = []
+    values: dict[str, Any] = {
+        "delivered": took,
+        "refused": gone,
+        "claimed_at": None,
+        "claimed_by": None,
+        "claim_expires_at": None,
+    }
+    if owed:
+        values.update(state="pending", last_error=error, not_before=now + backoff(mail.attempts))
+    else:
+        values.update(
+            state="sent" if took else "failed",
+            sent_at=now if took else None,
+            last_error="; ".join(f"{who}: {why}" for who, why in gone.items()) or None,
+        )
+    _change(s, outbox_id, **values)
+    return mail
+
+
+def owed_recipients(mail: Outbox) -> tuple[str, ...]:
+    """The recipients a mail has not reached yet and who have not refused it."""
+    return tuple(r for r in mail.recipients if r not in mail.delivered and r not in mail.refused)
 
 
 def release_mail(
@@ -90,28 +224,18 @@ def release_mail(
     """Hand a claimed mail back after a failed send: to try again after `backoff(attempts)`,
     or for good (state 'failed') when the error is permanent or the tries are used up."""
     mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    unclaimed = {"claimed_at": None, "claimed_by": None, "claim_expires_at": None}
     if permanent or mail.attempts >= MAX_ATTEMPTS:
-        _change(s, outbox_id, state="failed", claimed_at=None, last_error=error)
+        _change(s, outbox_id, state="failed", last_error=error, **unclaimed)
     else:
         _change(
             s,
             outbox_id,
             state="pending",
-            claimed_at=None,
             last_error=error,
             not_before=now + backoff(mail.attempts),
+            **unclaimed,
         )
-
-
-def stale_sending(s: Session, *, older_than: datetime) -> list[Outbox]:
-    """Mails claimed before `older_than` and never marked: the sender died mid-send, so the
-    mail may or may not have gone out. Look each up by Message-ID before sending it again."""
-    stmt = (
-        select(Outbox)
-        .where(Outbox.state == "sending", Outbox.claimed_at < older_than)
-        .order_by(Outbox.id)
-    )
-    return list(s.scalars(stmt))
 
 
 def record_inbound(
@@ -162,6 +286,39 @@ def record_fact(
     return s.scalar(stmt.returning(CalendarFact))
 
 
+def insert_meeting(
+    s: Session,
+    *,
+    pair_id: str,
+    number: int,
+    attempt: int,
+    phase: int,
+    target_date: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    uid: str,
+    booking_key: str,
+    now: datetime,
+) -> bool:
+    """A planned meeting, unless this attempt of it is there already; True if it is new."""
+    values = {
+        "pair_id": pair_id,
+        "number": number,
+        "attempt": attempt,
+        "phase": phase,
+        "target_date": target_date,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "uid": uid,
+        "booking_key": booking_key,
+        "sequence": 0,
+        "state": "planned",
+        "updated_at": now,
+    }
+    stmt = _insert(s, Meeting, values).on_conflict_do_nothing()
+    return s.scalar(stmt.returning(Meeting.id)) is not None
+
+
 def get_cursor(s: Session, name: str) -> str | None:
     return s.scalar(select(Cursor.value).where(Cursor.name == name))
 
@@ -190,6 +347,48 @@ def release_lease(s: Session, name: str, holder: str) -> None:
     s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
 
 
+PERSON_FIELDS = (
+    "name",
+    "title",
+    "department",
+    "level",
+    "manager_email",
+    "timezone",
+    "aliases",
+    "attributes",
+    "participating",
+    "last_seen",
+    "removed_at",
+)
+
+
+def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+    """Insert each person or bring their row up to date, in chunks, in statements that two
+    syncs may run at once (insert-or-update on the primary key); first_seen is kept."""
+    for start in range(0, len(rows), 500):
+        chunk = [{**row, "first_seen": now} for row in rows[start : start + 500]]
+        stmt = _insert(s, PersonRow, chunk)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={name: getattr(stmt.excluded, name) for name in PERSON_FIELDS},
+        )
+        s.execute(stmt)
+
+
+def mark_removed(s: Session, present: set[str], *, now: datetime) -> int:
+    """People no longer in the directory: kept for the history, no longer taking part."""
+    known = set(s.scalars(select(PersonRow.email).where(PersonRow.removed_at.is_(None))))
+    gone = sorted(known - present)
+    for start in range(0, len(gone), 500):
+        s.execute(
+            update(PersonRow)
+            .where(PersonRow.email.in_(gone[start : start + 500]), PersonRow.removed_at.is_(None))
+            .values(removed_at=now, participating=False)
+            .execution_options(synchronize_session=False)
+        )
+    return len(gone)
+
+
 def partners_history(s: Session) -> set[frozenset[str]]:
     """Every two people who were ever in one pair, whatever became of it (a trio gives three)."""
     partner = aliased(PairMember)
@@ -197,6 +396,16 @@ def partners_history(s: Session) -> set[frozenset[str]]:
         partner, and_(partner.pair_id == PairMember.pair_id, partner.email > PairMember.email)
     )
     return {frozenset((one, other)) for one, other in s.execute(stmt)}
+
+
+def _claim_values(now: datetime, holder: str, expires: datetime | None) -> dict[str, Any]:
+    return {
+        "state": "sending",
+        "attempts": Outbox.attempts + 1,
+        "claimed_at": now,
+        "claimed_by": holder or None,
+        "claim_expires_at": expires,
+    }
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -211,7 +420,7 @@ def _change(s: Session, outbox_id: int, **values: Any) -> None:
 
 
 def _insert(
-    s: Session, entity: type[Any], values: dict[str, Any]
+    s: Session, entity: type[Any], values: dict[str, Any] | list[dict[str, Any]]
 ) -> postgresql.Insert | sqlite.Insert:
     """The dialect's INSERT, which alone can say ON CONFLICT."""
     dialect = s.get_bind().dialect.name

@@ -147,6 +147,20 @@ def test_the_same_reply_delivered_twice_acts_once(world: World) -> None:
     assert [m.state for m in world.meetings(pair_id)].count("cancelled") == 1
 
 
+def test_a_reply_without_message_id_delivered_twice_acts_once(world: World) -> None:
+    # issue 13, defect 6: the log fell back to the mailbox's own id, new for each copy
+    pair_id, a, _ = first_pair(world)
+    message = world.reply(pair_id, a, "skip", deliver=False)
+    del message["Message-ID"]
+    world.deliver(message)
+    message["Received"] = "from relay2.example by mx.northwind-loom.example; Mon, 4 Jan 2027"
+    world.deliver(message)  # a second copy, by another route
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    world.cycle(datetime(2027, 1, 5, 13, tzinfo=UTC))
+    assert len(world.sent("confirmation", pair_id)) == 1
+    assert [m.state for m in world.meetings(pair_id)].count("cancelled") == 1
+
+
 def test_a_reply_in_a_forwarded_thread_from_outside_the_pair_acts_on_nothing(world: World) -> None:
     pair_id, _, _ = first_pair(world)
     kit = world.sent("launch_kit", pair_id)[0]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from scheduler import jobs, rounds
 from scheduler.mailroom import send_mail
-from scheduler.ports import OutgoingMail, ProviderError
+from scheduler.ports import OutgoingMail, ProviderError, SendResult
 from scheduler.store import Outbox
 from tests.integration.world import World
 
@@ -25,16 +25,21 @@ class MailerTwin:
         self.sent: list[str] = []
         self.refuse, self.down = refuse, down
 
-    def send(self, mails: Sequence[OutgoingMail]) -> None:
+    def send(self, mails: Sequence[OutgoingMail]) -> list[SendResult]:
+        results = []
         for mail in mails:
             if self.down:
                 raise ProviderError("connection refused", permanent=False)
             if mail.message_id == self.refuse:
-                raise ProviderError("550 no such user", permanent=True)
+                refused = dict.fromkeys(mail.recipients, "550 no such user")
+                results.append(SendResult(mail.message_id, refused=refused))
+                continue
             self.sent.append(mail.message_id)
+            results.append(SendResult(mail.message_id, frozenset(mail.recipients)))
+        return results
 
-    def sent_ids(self, message_ids: Sequence[str]) -> set[str]:
-        return set(message_ids) & set(self.sent)
+    def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
+        return {m.message_id: frozenset(m.recipients) for m in mails if m.message_id in self.sent}
 
 
 def prepared(tmp_path: Path) -> World:

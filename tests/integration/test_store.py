@@ -20,6 +20,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from scheduler.leases import holder_name, is_dead
 from scheduler.store import (
     MIGRATIONS,
     Base,
@@ -36,7 +37,9 @@ from scheduler.store import (
 )
 from scheduler.store_ops import (
     MAX_ATTEMPTS,
+    abandoned_claims,
     acquire_lease,
+    claim_due_mail,
     claim_mail,
     due_mail,
     enqueue_mail,
@@ -48,7 +51,8 @@ from scheduler.store_ops import (
     release_lease,
     release_mail,
     set_cursor,
-    stale_sending,
+    settle_mail,
+    take_over_claim,
 )
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -302,18 +306,107 @@ def test_a_permanent_error_fails_the_mail_at_once(store: Store) -> None:
         assert due_mail(s, now=NOW + timedelta(days=30)) == []
 
 
-def test_a_mail_claimed_long_ago_and_never_marked_is_stale(store: Store) -> None:
+def dead_holder() -> str:
+    """The holder name of a process of this machine that has exited."""
+    child = multiprocessing.get_context("fork").Process(target=lambda: None)
+    child.start()
+    child.join()
+    alive = holder_name()
+    place, _, _ = alive.rpartition(":")[0].rpartition(":")
+    return f"{place}:{child.pid}:deadbeef"
+
+
+def test_a_live_senders_claim_is_never_abandoned_however_old(store: Store) -> None:
+    # issue 13, defect 1: another run's mail in flight is not a crash's leftover
     with store.session() as s:
-        enqueue(s, "kit:old")
-        enqueue(s, "kit:new")
-        old, new = due_mail(s, now=NOW)
-        claim_mail(s, old.id, now=NOW - timedelta(hours=1))
-        claim_mail(s, new.id, now=NOW)
+        enqueue(s, "kit:live")
+        (mail,) = due_mail(s, now=NOW)
+        claim_mail(s, mail.id, now=NOW - timedelta(days=1), holder=holder_name(), expires=NOW)
 
     with store.session() as s:
-        stale = stale_sending(s, older_than=NOW - timedelta(minutes=10))
+        assert abandoned_claims(s, wall_now=NOW - timedelta(seconds=1), is_dead=is_dead) == []
+        expired = abandoned_claims(s, wall_now=NOW, is_dead=is_dead)
+        assert [m.key for m in expired] == ["kit:live"], "an expired claim is abandoned"
 
-    assert [mail.key for mail in stale] == ["kit:old"]
+
+def test_a_dead_senders_claim_is_abandoned_at_once(store: Store) -> None:
+    with store.session() as s:
+        enqueue(s, "kit:dead")
+        enqueue(s, "kit:old-format")
+        dead, old = due_mail(s, now=NOW)
+        claim_mail(s, dead.id, now=NOW, holder=dead_holder(), expires=NOW + timedelta(hours=1))
+        claim_mail(s, old.id, now=NOW)  # claimed before claims had holders
+
+    with store.session() as s:
+        abandoned = abandoned_claims(s, wall_now=NOW, is_dead=is_dead)
+        assert [m.key for m in abandoned] == ["kit:dead", "kit:old-format"]
+
+
+def test_two_senders_taking_over_one_abandoned_claim_give_it_to_one(store: Store) -> None:
+    gone = dead_holder()
+    with store.session() as s:
+        enqueue(s, "kit:p1")
+        (mail,) = due_mail(s, now=NOW)
+        claim_mail(s, mail.id, now=NOW, holder=gone, expires=NOW)
+
+    def take(holder: str) -> bool:
+        with store.session() as s:
+            return take_over_claim(
+                s, mail.id, old_holder=gone, holder=holder, expires=NOW + timedelta(minutes=5)
+            )
+
+    assert sorted(race(2, lambda: take(holder_name()))) == [False, True]
+
+
+def test_two_senders_claiming_batches_at_once_share_the_mail_without_overlap(
+    store: Store,
+) -> None:
+    with store.session() as s:
+        for number in range(30):
+            enqueue(s, f"kit:p{number}")
+
+    def claim_batches() -> list[int]:
+        holder, taken = holder_name(), []
+        while True:
+            with store.session() as s:
+                rows = claim_due_mail(
+                    s, now=NOW, holder=holder, expires=NOW + timedelta(minutes=5), limit=4
+                )
+                if not rows:
+                    return taken
+                taken += [row.id for row in rows]
+
+    first, second = race(2, claim_batches)
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 30
+
+
+def test_a_recipient_refused_for_now_keeps_the_mail_pending_for_that_recipient(
+    store: Store,
+) -> None:
+    with store.session() as s:
+        enqueue(s, "kit:p1")
+        (mail,) = due_mail(s, now=NOW)
+        claim_mail(s, mail.id, now=NOW)
+        settle_mail(
+            s, mail.id, delivered={"ana@example.com"}, refused={}, error="450 busy", now=NOW
+        )
+
+    with store.session() as s:
+        kept = s.get_one(Outbox, mail.id)
+        assert (kept.state, kept.delivered, kept.last_error) == (
+            "pending",
+            ["ana@example.com"],
+            "450 busy",
+        )
+        assert claim_mail(s, mail.id, now=NOW + timedelta(minutes=1))
+        settle_mail(s, mail.id, delivered=set(), refused={"ben@example.com": "550 no"}, error=None,
+                    now=NOW)  # fmt: skip
+
+    with store.session() as s:
+        done = s.get_one(Outbox, mail.id)
+        assert (done.state, done.refused) == ("sent", {"ben@example.com": "550 no"})
+        assert done.last_error == "ben@example.com: 550 no"
 
 
 # --- inbound mail, calendar facts, cursors --------------------------------------------------

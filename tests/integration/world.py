@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mailbox
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,10 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class World:
-    def __init__(self, folder: Path, database_url: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        database_url: str,
+        *,
+        edit_people: Callable[[str], str] | None = None,
+    ) -> None:
         shutil.copytree(
             ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
         )
+        if edit_people is not None:
+            people = folder / "org.csv"
+            people.write_text(edit_people(people.read_text(encoding="utf-8")), encoding="utf-8")
         self.folder = folder
         env = {"TANDEM_DATABASE_URL": database_url, "TANDEM_SECRET": "scenario-secret"}
         self.rt: Runtime = build_runtime(folder / "program.yaml", env)
@@ -89,8 +99,10 @@ class World:
         subject: str = "Re: your peer-mentoring pairing",
         to: str | None = None,
         headers: dict[str, str] | None = None,
+        deliver: bool = True,
     ) -> EmailMessage:
-        """A plain reply from `sender`, top-posted above a quote of the launch kit."""
+        """A plain reply from `sender`, top-posted above a quote of the launch kit; delivered
+        to the program mailbox unless `deliver` is False."""
         self.delivered += 1
         message = EmailMessage()
         message["From"] = sender
@@ -106,7 +118,8 @@ class World:
         message.set_content(
             f"{text}\n\nOn Mon, 11 Jan 2027, Northwind Peer Mentoring wrote:\n{quote}"
         )
-        self.deliver(message)
+        if deliver:
+            self.deliver(message)
         return message
 
     def decline(self, meeting: Meeting, sender: str) -> None:

@@ -54,7 +54,7 @@ def test_bare_line_feeds_go_out_as_crlf(relay: Relay, tmp_path: Path) -> None:
     assert [r.content for r in relay.received] == [mail(1).raw]  # RFC 5321, 2.3.8
 
 
-def test_sent_ids_reflect_accepted_mail_and_a_resend_sends_nothing(
+def test_sent_to_reflects_accepted_mail_and_a_resend_sends_nothing(
     relay: Relay, tmp_path: Path
 ) -> None:
     first = mailer(relay, tmp_path)
@@ -63,44 +63,93 @@ def test_sent_ids_reflect_accepted_mail_and_a_resend_sends_nothing(
     again = mailer(relay, tmp_path)  # a new process reading the same log
     again.send([mail(1), mail(2), mail(2)])
 
-    assert again.sent_ids([mail(1).message_id, mail(2).message_id, "<other@x>"]) == {
-        mail(1).message_id,
-        mail(2).message_id,
+    both = frozenset({"ana@example.org", "bo@example.org"})
+    other = OutgoingMail("k", "<other@x>", b"", ("a@b.c",))
+    assert again.sent_to([mail(1), mail(2), other]) == {
+        mail(1).message_id: both,
+        mail(2).message_id: both,
     }
     assert [r.content for r in relay.received] == [mail(1).raw, mail(2).raw]
 
 
-def test_a_refused_recipient_is_permanent_and_stops_the_batch(relay: Relay, tmp_path: Path) -> None:
+def test_a_second_sender_sees_what_the_first_logged_after_its_own_last_read(
+    relay: Relay, tmp_path: Path
+) -> None:
+    # Given two senders sharing one log, the second having read it before the first sent
+    first, second = mailer(relay, tmp_path), mailer(relay, tmp_path)
+    assert second.sent_to([mail(1)]) == {}
+    first.send([mail(1)])
+
+    # When the second is handed the same mail (issue 13, defect 1: the log was read once)
+    second.send([mail(1)])
+
+    # Then the server received it once
+    assert [r.content for r in relay.received] == [mail(1).raw]
+
+
+def test_a_message_every_recipient_refuses_is_refused_and_the_batch_goes_on(
+    relay: Relay, tmp_path: Path
+) -> None:
     relay.rcpt_replies = {"ana@example.org": "550 5.1.1 No such user", "bo@example.org": "550 no"}
     outbox = mailer(relay, tmp_path)
     doomed = mail(2)
 
-    with pytest.raises(ProviderError) as raised:
-        outbox.send([doomed, mail(3)])
+    results = outbox.send([doomed, mail(3)])
 
-    assert raised.value.permanent
-    assert doomed.message_id in str(raised.value) and "550" in str(raised.value)
-    assert outbox.sent_ids([doomed.message_id, mail(3).message_id]) == set()
+    assert [r.message_id for r in results] == [doomed.message_id, mail(3).message_id]
+    assert results[0].delivered == frozenset() and results[0].deferred == {}
+    assert results[0].refused == {
+        "ana@example.org": "550 5.1.1 No such user",
+        "bo@example.org": "550 no",
+    }
+    assert outbox.sent_to([doomed, mail(3)]) == {}
     assert relay.received == []
 
 
-def test_a_message_refused_for_some_recipients_counts_as_sent(relay: Relay, tmp_path: Path) -> None:
+def test_a_recipient_refused_for_good_fails_alone(relay: Relay, tmp_path: Path) -> None:
     relay.rcpt_replies = {"bo@example.org": "550 5.1.1 No such user"}
     outbox = mailer(relay, tmp_path)
 
-    outbox.send([mail(1)])
+    (result,) = outbox.send([mail(1)])
 
     assert [r.recipients for r in relay.received] == [["ana@example.org"]]
-    assert outbox.sent_ids([mail(1).message_id]) == {mail(1).message_id}
+    assert result.delivered == {"ana@example.org"}
+    assert result.refused == {"bo@example.org": "550 5.1.1 No such user"}
+    assert outbox.sent_to([mail(1)]) == {mail(1).message_id: frozenset({"ana@example.org"})}
 
 
-def test_a_5xx_after_data_is_permanent(relay: Relay, tmp_path: Path) -> None:
+def test_a_recipient_refused_for_now_is_deferred_and_later_gets_it_alone(
+    relay: Relay, tmp_path: Path
+) -> None:
+    # Given a server that refuses one recipient for now (issue 13, defect 5)
+    relay.rcpt_replies = {"bo@example.org": "450 4.2.1 Mailbox busy, try later"}
+    outbox = mailer(relay, tmp_path)
+
+    (result,) = outbox.send([mail(1)])
+
+    # Then ana has it, bo is owed it with the server's reason, nothing is refused
+    assert result.delivered == {"ana@example.org"}
+    assert result.deferred == {"bo@example.org": "450 4.2.1 Mailbox busy, try later"}
+    assert result.refused == {}
+
+    # When the recipient is accepted later, only bo receives the message
+    relay.rcpt_replies = {}
+    later = mail(1)
+    later = OutgoingMail(later.key, later.message_id, later.raw, ("bo@example.org",))
+    (again,) = outbox.send([later])
+    assert [r.recipients for r in relay.received] == [["ana@example.org"], ["bo@example.org"]]
+    assert again.delivered == {"bo@example.org"}
+    both = frozenset({"ana@example.org", "bo@example.org"})
+    assert outbox.sent_to([mail(1)]) == {mail(1).message_id: both}
+
+
+def test_a_5xx_after_data_refuses_that_message_for_good(relay: Relay, tmp_path: Path) -> None:
     relay.data_replies = ["554 5.7.1 Message rejected as spam"]
 
-    with pytest.raises(ProviderError) as raised:
-        mailer(relay, tmp_path).send([mail(1)])
+    (result,) = mailer(relay, tmp_path).send([mail(1)])
 
-    assert raised.value.permanent
+    assert set(result.refused) == {"ana@example.org", "bo@example.org"}
+    assert all(reason.startswith("554") for reason in result.refused.values())
     assert len(relay.data_replies) == 0 and relay.received == []
 
 
@@ -149,19 +198,19 @@ def test_a_server_that_echoes_the_password_has_it_redacted(relay: Relay, tmp_pat
         for address in ("ana@example.org", "bo@example.org")
     }
 
-    with pytest.raises(ProviderError) as raised:
-        mailer(relay, tmp_path).send([mail(1)])
+    (result,) = mailer(relay, tmp_path).send([mail(1)])
 
-    assert SMTP_PASSWORD not in str(raised.value) and "********" in str(raised.value)
+    reasons = " ".join(result.refused.values())
+    assert SMTP_PASSWORD not in reasons and "********" in reasons
 
 
-def test_a_message_without_from_is_permanent(relay: Relay, tmp_path: Path) -> None:
+def test_a_message_without_from_is_refused_for_good(relay: Relay, tmp_path: Path) -> None:
     bare = OutgoingMail("k", "<x@example.org>", b"Subject: no sender\r\n\r\nHi\r\n", ("a@b.c",))
 
-    with pytest.raises(ProviderError) as raised:
-        mailer(relay, tmp_path).send([bare])
+    (result,) = mailer(relay, tmp_path).send([bare])
 
-    assert raised.value.permanent and relay.received == []
+    assert result.refused == {"a@b.c": "the message has no From address"}
+    assert relay.received == []
 
 
 def test_starttls_delivers_to_a_trusted_certificate(
