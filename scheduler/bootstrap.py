@@ -28,6 +28,7 @@ def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime
         providers,
         Kits(program.templates),
         settings.secret,
+        settings.database_configured,
     )
 
 

@@ -119,6 +119,13 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
     click.echo(f"{len(people)} people: {_pairing_summary(result)} (seed {seed})", err=True)
     for reason, count in Counter(u.reason for u in result.unpaired).most_common():
         click.echo(f"  unpaired, {reason}: {count}", err=True)
+    if result.kept_apart_by_zones:
+        click.echo(
+            f"  kept apart by time zones: {result.kept_apart_by_zones} possible pair(s) of "
+            "people whose hours share no meeting on the listed days (meetings.hours, "
+            "meetings.stretch)",
+            err=True,
+        )
     if not result.maximum_proven:
         click.echo("  note: could not prove that no other pairing pairs more people", err=True)
 
@@ -159,14 +166,23 @@ def preview(config: Path, out: Path, seed: int, now_text: str | None) -> None:
 @cli.command()
 @click.argument("config", type=EXISTING_FILE)
 @click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601), to rehearse a date.")
+@click.option(
+    "--first-run",
+    is_flag=True,
+    help="Start a program whose start date has passed on an empty store (pairs everyone).",
+)
 @user_errors
-def run(config: Path, now_text: str | None) -> None:
+def run(config: Path, now_text: str | None, first_run: bool) -> None:
     """Run one full cycle now, inline: sync, pair, book, send, read replies."""
     from scheduler.bootstrap import build_runtime
     from scheduler.cycle import STEPS, run_cycle
+    from scheduler.rounds import check_first_run
 
     runtime = build_runtime(config)
     now = _moment(now_text)
+    refusal = check_first_run(runtime, now, first_run=first_run)
+    if refusal is not None:
+        raise UserError(refusal)
     for note in runtime.providers.notes:
         click.echo(f"note: {note}", err=True)
     if sys.stderr.isatty():

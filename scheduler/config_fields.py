@@ -145,6 +145,16 @@ def _meeting_length(value: object) -> timedelta:
     return length
 
 
+def _stretch(value: object) -> timedelta:
+    """How far outside their hours HR lets a meeting reach: none, or up to 3 hours."""
+    if value is None or value is False or (isinstance(value, str) and value.strip() == "none"):
+        return timedelta(0)
+    length = _length_span(value).as_timedelta() if value != 0 else timedelta(0)
+    if length > timedelta(hours=3):
+        raise invalid("expected none, or a stretch of up to 3 hours such as '1 hour'")
+    return length
+
+
 def _hours(value: object) -> Hours:
     if not isinstance(value, str):
         raise invalid("expected hours such as '10:00-16:00' (24-hour clock)")
@@ -191,6 +201,7 @@ LocalPath = Annotated[Path, PlainValidator(_path)]
 CalendarSpan = Annotated[Span, PlainValidator(_span(_CALENDAR_UNITS, "2 weeks"))]
 Day = Annotated[Weekday, PlainValidator(_weekday)]
 MeetingLength = Annotated[timedelta, PlainValidator(_meeting_length)]
+Stretch = Annotated[timedelta, PlainValidator(_stretch)]
 HoursOfDay = Annotated[Hours, PlainValidator(_hours)]
 TimeZone = Annotated[str, PlainValidator(_time_zone)]
 StartDate = Annotated[date, PlainValidator(_start_date)]

@@ -39,6 +39,7 @@ from scheduler.config_fields import (
     OptionalText,
     Port,
     StartDate,
+    Stretch,
     Text,
     TimeZone,
     distinct_days,
@@ -220,6 +221,7 @@ class Meetings(Section):
     length: MeetingLength = timedelta(minutes=30)
     days: Annotated[tuple[Day, ...], AfterValidator(distinct_days)] = tuple(Weekday)[:4]
     hours: HoursOfDay = Hours(time(10), time(16))
+    stretch: Stretch = timedelta(0)
     book_ahead: Count1 = 2
     video: Annotated[Video, one_of(Video)] = "auto"
     organizer: Annotated[Organizer, one_of(Organizer)] = "mailbox"

@@ -43,6 +43,7 @@ class Runtime:
     providers: Providers
     kits: Kits
     secret: bytes
+    database_configured: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -182,6 +183,7 @@ def _record_plan(
         uid=f"{key}@{domain}",
         booking_key=key,
         now=now,
+        odd_minutes=slot.odd_minutes,
     )
     if inserted:
         ledger = dict(pair.odd_minutes)

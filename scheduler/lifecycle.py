@@ -199,6 +199,7 @@ def _reschedule(
         )
         return f"pair {pair.id}: no other slot for meeting {meeting.number}"
     meeting.starts_at, meeting.ends_at = slot.start, slot.end
+    meeting.odd_minutes = {who: minutes for who, minutes in slot.odd_minutes.items() if minutes}
     meeting.sequence += 1
     meeting.state, meeting.updated_at = "planned", now
     done = (

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from scheduler.model import Person, Unpaired
 
+Bucket = tuple[int, int, int]  # level, department (when departments must differ), zone class
+ZonesMeet = Callable[[frozenset[str]], bool]
 REPORTING_RULES = ("direct", "chain", "off")
 ODD_ONE_OUT = ("trio", "wait")
 
@@ -32,6 +34,9 @@ class PairingRules:
     avoid_same_department: bool = False
     avoid_repeats: bool = True
     odd_one_out: str = "trio"
+    # whether people in these time zones share a slot in their hours on the listed days; None
+    # when every zone can meet every other (the rule then costs nothing)
+    zones_meet: ZonesMeet | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,9 @@ class PairingResult:
     groups: tuple[tuple[str, ...], ...]
     unpaired: tuple[Unpaired, ...]
     maximum_proven: bool
+    # possible partners (within the level tolerance, apart from other rules) ruled out because
+    # their time zones share no working hours
+    kept_apart_by_zones: int = 0
 
     @property
     def trios(self) -> int:
@@ -67,6 +75,7 @@ def pair_people(
             `manager_email`.
         seed: the same seed and input give the same pairs; another seed, other pairs.
     """
+    people = sorted(people, key=lambda p: p.email)  # the same pairs whatever the input order
     graph = _Graph.build(people, rules, history, managers)
     rng = random.Random(seed)
     mate = _greedy(graph, rng)
@@ -87,6 +96,7 @@ class _Graph:
         tout: list[int],
         past: dict[int, set[int]],
         rules: PairingRules,
+        zones: _Zones,
     ) -> None:
         self.emails = emails
         self.levels = levels
@@ -94,8 +104,11 @@ class _Graph:
         self.tolerance = rules.level_tolerance
         self.departments = departments
         self.split_departments = rules.avoid_same_department
-        self.compatible = _compatibility(levels, departments, manager, tin, tout, past, rules)
-        self.buckets: dict[tuple[int, int], list[int]] = {}
+        self.zones = zones
+        self.compatible = _compatibility(
+            levels, departments, manager, tin, tout, past, rules, zones
+        )
+        self.buckets: dict[Bucket, list[int]] = {}
         for i in range(self.n):
             self.buckets.setdefault(self.bucket(i), []).append(i)
         self.near = {key: self.buckets_near(key, self.buckets) for key in self.buckets}
@@ -104,20 +117,36 @@ class _Graph:
         """Everyone who may suit person i, as lists per bucket (i's own bucket included)."""
         return [self.buckets[key] for key in self.near[self.bucket(i)]]
 
-    def bucket(self, i: int) -> tuple[int, int]:
-        """People who share a level and, when departments must differ, a department."""
-        return self.levels[i], self.departments[i] if self.split_departments else 0
+    def bucket(self, i: int) -> Bucket:
+        """People who share a level, a zone class and, when departments must differ, a
+        department: every rule but the reporting line and history is decided per bucket."""
+        dept = self.departments[i] if self.split_departments else 0
+        return self.levels[i], dept, self.zones.of[i]
 
-    def buckets_near(
-        self, key: tuple[int, int], keys: Iterable[tuple[int, int]]
-    ) -> list[tuple[int, int]]:
+    def buckets_near(self, key: Bucket, keys: Iterable[Bucket]) -> list[Bucket]:
         """The buckets whose people may suit the people of bucket `key`."""
-        level, dept = key
+        level, dept, zone = key
+        meet = self.zones.meet
         return [
-            (lv, d)
-            for lv, d in keys
-            if abs(lv - level) <= self.tolerance and not (self.split_departments and d == dept)
+            (lv, d, z)
+            for lv, d, z in keys
+            if abs(lv - level) <= self.tolerance
+            and not (self.split_departments and d == dept)
+            and meet[zone][z]
         ]
+
+    def zones_ruled_out(self) -> int:
+        """Possible partners the zone rule alone keeps apart, counted by bucket."""
+        count = 0
+        for (level, dept, zone), members in self.buckets.items():
+            for (lv, d, z), others in self.buckets.items():
+                if (
+                    abs(lv - level) <= self.tolerance
+                    and not (self.split_departments and d == dept)
+                    and not self.zones.meet[zone][z]
+                ):
+                    count += len(members) * len(others)
+        return count // 2
 
     @classmethod
     def build(
@@ -155,7 +184,30 @@ class _Graph:
                 members = [index[e] for e in group if e in index]
                 for a in members:
                     past.setdefault(a, set()).update(b for b in members if b != a)
-        return cls(emails, levels, departments, manager, tin, tout, past, rules)
+        zones = _Zones([p.timezone for p in people], rules.zones_meet)
+        return cls(emails, levels, departments, manager, tin, tout, past, rules, zones)
+
+
+class _Zones:
+    """People's time zones as classes, and which classes share working hours: a table of the
+    few distinct zones, so the rule is decided per bucket and never per pair of people."""
+
+    def __init__(self, zones: list[str], zones_meet: ZonesMeet | None) -> None:
+        names = sorted(set(zones)) if zones_meet is not None else []
+        ids = {name: k for k, name in enumerate(names)}
+        self.names = names or ["*"]
+        self.of = [ids[z] for z in zones] if zones_meet is not None else [0] * len(zones)
+        self._rule = zones_meet
+        self.meet = [
+            [zones_meet is None or zones_meet(frozenset({a, b})) for b in self.names]
+            for a in self.names
+        ]
+
+    def group_meets(self, members: Iterable[int]) -> bool:
+        """Whether a group (a trio) shares a slot, beyond each two of them."""
+        if self._rule is None:
+            return True
+        return self._rule(frozenset(self.names[self.of[m]] for m in members))
 
 
 def _compatibility(
@@ -166,9 +218,11 @@ def _compatibility(
     tout: list[int],
     past: dict[int, set[int]],
     rules: PairingRules,
+    zones: _Zones,
 ) -> Callable[[int, int], bool]:
     """One closure with the rules baked in: it runs millions of times on a large round."""
     tolerance = rules.level_tolerance
+    zone_of, meet = zones.of, zones.meet
     same_dept_ok = not rules.avoid_same_department
     rule = rules.avoid_reporting_line
     nobody: set[int] = set()
@@ -177,6 +231,8 @@ def _compatibility(
         if a == b or abs(levels[a] - levels[b]) > tolerance:
             return False
         if not same_dept_ok and departments[a] == departments[b]:
+            return False
+        if not meet[zone_of[a]][zone_of[b]]:
             return False
         if rule == "direct":
             if manager[a] == b or manager[b] == a:
@@ -253,7 +309,7 @@ def _greedy(graph: _Graph, rng: random.Random, tries: int = 24) -> list[int]:
     """A maximal matching: each person, most constrained first, takes a random compatible
     partner among those still free (random tries, then a full scan)."""
     mate = [-1] * graph.n
-    pools: dict[tuple[int, int], _Pool] = {}
+    pools: dict[Bucket, _Pool] = {}
     for key, members in graph.buckets.items():
         pool = pools[key] = _Pool()
         for i in members:
@@ -351,7 +407,7 @@ class _FreeSet:
         self, graph: _Graph, mate: list[int], members: Collection[int] | None = None
     ) -> None:
         self.graph = graph
-        self.by_bucket: dict[tuple[int, int], set[int]] = {}
+        self.by_bucket: dict[Bucket, set[int]] = {}
         for i in range(graph.n) if members is None else members:
             if mate[i] == -1:
                 self.by_bucket.setdefault(graph.bucket(i), set()).add(i)
@@ -537,7 +593,7 @@ def _components(graph: _Graph, excluded: Collection[int] = ()) -> list[list[int]
     """Connected components of the full graph less `excluded`, by a breadth-first walk over
     the complement: each step takes every still-unvisited compatible person at once, from
     buckets of one level and department, so the dense graph costs O(n + exceptions)."""
-    unvisited: dict[tuple[int, int], set[int]] = {}
+    unvisited: dict[Bucket, set[int]] = {}
     for i in range(graph.n):
         if i not in excluded:
             unvisited.setdefault(graph.bucket(i), set()).add(i)
@@ -601,7 +657,8 @@ def _finish(
     else:
         unpaired = [Unpaired(emails[i], _why_alone(i, graph, trio=False)) for i in left]
     ordered = sorted(tuple(sorted(emails[m] for m in g)) for g in groups)
-    return PairingResult(tuple(ordered), tuple(sorted(unpaired, key=lambda u: u.email)), proven)
+    waiting = tuple(sorted(unpaired, key=lambda u: u.email))
+    return PairingResult(tuple(ordered), waiting, proven, graph.zones_ruled_out())
 
 
 class _TrioHomes:
@@ -610,7 +667,7 @@ class _TrioHomes:
 
     def __init__(self, graph: _Graph, groups: list[list[int]], rng: random.Random) -> None:
         self.graph, self.rng = graph, rng
-        self.kinds: dict[tuple[tuple[int, int], tuple[int, int]], list[list[int]]] = {}
+        self.kinds: dict[tuple[Bucket, Bucket], list[list[int]]] = {}
         for group in groups:
             a, b = sorted((graph.bucket(group[0]), graph.bucket(group[1])))
             self.kinds.setdefault((a, b), []).append(group)
@@ -627,7 +684,9 @@ class _TrioHomes:
             for step in range(len(groups)):
                 at = (offset + step) % len(groups)
                 group = groups[at]
-                if all(graph.compatible(i, m) for m in group):
+                if all(graph.compatible(i, m) for m in group) and graph.zones.group_meets(
+                    [*group, i]
+                ):
                     group.append(i)
                     groups[at] = groups[-1]
                     groups.pop()
@@ -638,9 +697,20 @@ class _TrioHomes:
 def _why_alone(i: int, graph: _Graph, *, trio: bool) -> str:
     level, tol = graph.levels[i], graph.tolerance
     near_levels = range(level - tol, level + tol + 1)
-    near = sum(len(m) for (lv, _), m in graph.buckets.items() if lv in near_levels) - 1
+    near = sum(len(m) for (lv, _, _), m in graph.buckets.items() if lv in near_levels) - 1
     if near == 0:
         return f"nobody else within {tol} level(s) of level {level}"
+    zone = graph.zones.of[i]
+    apart = sum(
+        len(m)
+        for (lv, _, z), m in graph.buckets.items()
+        if lv in near_levels and not graph.zones.meet[zone][z]
+    )
+    if apart == near:
+        return (
+            f"all {near} people within {tol} level(s) work in time zones that share no "
+            "working hours with theirs"
+        )
     if not any(graph.compatible(i, x) for people in graph.near_people(i) for x in people):
         return (
             f"all {near} people within {tol} level(s) are in their reporting line, "

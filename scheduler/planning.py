@@ -40,6 +40,7 @@ def choose_slot(
         not_before=earliest,
         previous=previous,
         burden=dict(burden),
+        max_stretch=meetings.stretch,
     )
 
 

@@ -22,6 +22,7 @@ from scheduler.participants import select_participants
 from scheduler.roster import build_roster
 from scheduler.store import Pair, PairMember, Round
 from scheduler.store import Person as PersonRow
+from scheduler.zone_overlap import zones_meet_rule
 
 ROUND_LEASE = timedelta(minutes=10)
 
@@ -124,6 +125,26 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     )
 
 
+def check_first_run(rt: Runtime, now: datetime, *, first_run: bool) -> str | None:
+    """Why a cycle must not start, or None. An empty default store for a program whose start
+    has passed is most likely the wrong store (a command run from another folder, a lost
+    file): pairing everyone again would send every launch kit twice. So it takes --first-run,
+    or a database configured on purpose (issue 9, item 1)."""
+    start = rt.program.program.start
+    if first_run or rt.database_configured or start >= rt.today(now):
+        return None
+    with rt.store.session() as s:
+        if s.scalar(select(Round.id).limit(1)) is not None:
+            return None
+    where = rt.store.engine.url.render_as_string(hide_password=True)
+    return (
+        f"the store {where} is empty, but {rt.program.program.name} started on {start}. "
+        "If the program ran before, its state is elsewhere: by default tandem.db beside the "
+        "program file, or the database TANDEM_DATABASE_URL names. If this really is its first "
+        "run, run again with --first-run: everyone is paired and emailed now."
+    )
+
+
 def round_seed(now: datetime) -> int:
     """The seed of a round opened at `now`: 4 unsigned bytes, so up to 2**32 - 1."""
     return int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
@@ -135,12 +156,20 @@ def _pair_id(round_id: int, group: Sequence[str]) -> str:
 
 
 def rules_of(program: Program) -> PairingRules:
-    """The program file's pairing section as the pairing engine's rules."""
-    r = program.pairing
+    """The program file's pairing section as the pairing engine's rules, with the meetings'
+    hours: people whose zones share no slot in them are not paired (issue 9, item 2)."""
+    r, m = program.pairing, program.meetings
     return PairingRules(
         r.level_tolerance,
         r.avoid_reporting_line,
         r.avoid_same_department,
         r.avoid_repeats,
         r.odd_one_out,
+        zones_meet_rule(
+            hours=m.hours,
+            days=m.days,
+            length=m.length,
+            stretch=m.stretch,
+            start=program.program.start,
+        ),
     )

@@ -18,6 +18,7 @@ from scheduler.store import database_url
 class Settings:
     database_url: str
     secret: bytes
+    database_configured: bool  # given by TANDEM_DATABASE_URL(_FILE), not the default
 
 
 def load_settings(program_folder: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -25,13 +26,14 @@ def load_settings(program_folder: Path, env: Mapping[str, str] | None = None) ->
     and kept in `.tandem-secret` beside the program file (mode 0600)."""
     env = os.environ if env is None else env
     try:
-        url = database_url(env)
+        url = database_url(env, beside=program_folder)
     except ValueError as exc:
         raise UserError(str(exc)) from exc
+    configured = bool(env.get("TANDEM_DATABASE_URL") or env.get("TANDEM_DATABASE_URL_FILE"))
     secret = read_secret("TANDEM_SECRET", env)
     if secret is None:
         secret = _local_secret(program_folder / ".tandem-secret")
-    return Settings(url, secret.encode())
+    return Settings(url, secret.encode(), configured)
 
 
 def redis_url(env: Mapping[str, str]) -> str | None:

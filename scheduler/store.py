@@ -47,7 +47,7 @@ from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///tandem.db"
+DEFAULT_NAME = "tandem.db"  # the default store, beside the program file it belongs to
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent upgrades.
 _UPGRADE_LOCK = 0x7A4D_0001
@@ -102,8 +102,10 @@ class Store:
         self.engine.dispose()
 
 
-def database_url(env: Mapping[str, str]) -> str:
-    """The database URL from TANDEM_DATABASE_URL or the file TANDEM_DATABASE_URL_FILE names.
+def database_url(env: Mapping[str, str], beside: Path | None = None) -> str:
+    """The database URL from TANDEM_DATABASE_URL or the file TANDEM_DATABASE_URL_FILE names;
+    without either, a SQLite file `tandem.db` in the folder `beside` (the program file's),
+    so the state of a program never depends on the folder a command runs in.
 
     Raises:
         ValueError: both are set, or the file cannot be read or is empty.
@@ -124,7 +126,8 @@ def database_url(env: Mapping[str, str]) -> str:
         if not url:
             raise ValueError(f"TANDEM_DATABASE_URL_FILE: {url_file} is empty")
     if not url:
-        return DEFAULT_URL
+        folder = (beside or Path.cwd()).resolve()
+        return f"sqlite:///{folder / DEFAULT_NAME}"
     for scheme in ("postgres://", "postgresql://"):
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url.removeprefix(scheme)
@@ -311,6 +314,9 @@ class Meeting(Base):
     booking_key: Mapped[str] = mapped_column(String(128), unique=True)  # "pair:number:attempt"
     event_id: Mapped[str | None] = mapped_column(String(1024))
     join_url: Mapped[str | None] = mapped_column(Text)
+    # {email: minutes} of the meeting outside that peer's hours, as `meetings.stretch` allows
+    # (migration 0004); empty when it is inside everyone's hours
+    odd_minutes: Mapped[dict[str, int]] = mapped_column(JSONValue, default=dict)
     state: Mapped[MeetingState] = mapped_column(String(16), default="planned")
     skipped_by: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[datetime]

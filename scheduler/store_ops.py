@@ -299,6 +299,7 @@ def insert_meeting(
     uid: str,
     booking_key: str,
     now: datetime,
+    odd_minutes: Mapping[str, int] | None = None,
 ) -> bool:
     """A planned meeting, unless this attempt of it is there already; True if it is new."""
     values = {
@@ -313,6 +314,7 @@ def insert_meeting(
         "booking_key": booking_key,
         "sequence": 0,
         "state": "planned",
+        "odd_minutes": {who: m for who, m in (odd_minutes or {}).items() if m},
         "updated_at": now,
     }
     stmt = _insert(s, Meeting, values).on_conflict_do_nothing()

@@ -240,3 +240,22 @@ def test_preview_writes_pairs_plan_and_each_kit_into_the_folder_and_nowhere_else
     assert len(rows) == 58 and all(r["start_utc"] for r in rows)
     # preview and run share one slot rule: nothing before the program starts (2027-01-11).
     assert min(r["start_utc"] for r in rows) >= "2027-01-11T05:00:00+00:00"
+
+
+def test_pair_never_pairs_people_whose_hours_never_meet_and_says_how_many(folder: Path) -> None:
+    # issue 9, item 2: at the default 10:00-16:00, Los Angeles meets neither Berlin nor
+    # Singapore
+    result = tandem(
+        "pair", "--people", "org.csv", "--config", "program.yaml", "--seed", "3",
+        "--out", "pairs.csv", cwd=folder,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "kept apart by time zones:" in result.stderr
+    zones = {p.email: p.timezone for p in organisation(120, seed=9)}
+    far = {frozenset({"America/Los_Angeles", "Europe/Berlin"}),
+           frozenset({"America/Los_Angeles", "Asia/Singapore"})}  # fmt: skip
+    for group in read_pairs(folder / "pairs.csv").values():
+        if len(group) > 1:
+            assert not any(frozenset({zones[a], zones[b]}) in far for a in group for b in group), (
+                group
+            )

@@ -543,8 +543,9 @@ def test_partners_history_of_an_empty_store_is_empty(store: Store) -> None:
 # --- the database URL ---------------------------------------------------------------------
 
 
-def test_the_database_url_defaults_to_a_local_sqlite_file() -> None:
-    assert database_url({}) == "sqlite:///tandem.db"
+def test_the_database_url_defaults_to_a_sqlite_file_beside_the_program(tmp_path: Path) -> None:
+    # issue 9, item 1: never the folder a command happens to run in
+    assert database_url({}, beside=tmp_path) == f"sqlite:///{tmp_path.resolve()}/tandem.db"
 
 
 def test_the_database_url_comes_from_the_environment_with_the_psycopg_driver() -> None:

@@ -615,7 +615,7 @@ def test_an_unknown_key_without_a_close_match_lists_the_keys_allowed_there() -> 
 
     assert problem.key == "meetings.colour"
     assert problem.hint == (
-        "the keys allowed here are: length, days, hours, book_ahead, video, organizer"
+        "the keys allowed here are: length, days, hours, stretch, book_ahead, video, organizer"
     )
 
 

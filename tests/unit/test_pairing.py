@@ -52,6 +52,8 @@ def assert_rules_hold(
                 assert pa.department != pb.department
             if rules.avoid_repeats:
                 assert frozenset((a, b)) not in seen_before
+        if rules.zones_meet is not None:
+            assert rules.zones_meet(frozenset(by_email[e].timezone for e in group))
 
 
 def maximum_pairs(people: list[Person], rules: PairingRules, past: list[tuple[str, str]]) -> int:
@@ -76,8 +78,17 @@ def maximum_pairs(people: list[Person], rules: PairingRules, past: list[tuple[st
             continue
         if rules.avoid_repeats and frozenset((pa.email, pb.email)) in seen_before:
             continue
+        if rules.zones_meet is not None and not rules.zones_meet(
+            frozenset((pa.timezone, pb.timezone))
+        ):
+            continue
         graph.add_edge(pa.email, pb.email)
     return len(nx.max_weight_matching(graph, maxcardinality=True))
+
+
+def far_apart(zones: frozenset[str]) -> bool:
+    """A zone rule like Los Angeles and Kolkata at 09:00-17:00: Asia never meets America."""
+    return not (any("Asia" in z for z in zones) and any("America" in z for z in zones))
 
 
 rules_strategy = st.builds(
@@ -87,6 +98,7 @@ rules_strategy = st.builds(
     avoid_same_department=st.booleans(),
     avoid_repeats=st.booleans(),
     odd_one_out=st.sampled_from(["trio", "wait"]),
+    zones_meet=st.sampled_from([None, far_apart]),
 )
 
 
