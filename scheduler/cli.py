@@ -9,7 +9,6 @@ Examples:
 
 from __future__ import annotations
 
-import secrets
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from scheduler.kits import Kits
 from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
 from scheduler.roster import Roster, RowProblem
-from scheduler.rounds import rules_of
+from scheduler.rounds import program_seed, rules_of
 
 EPILOG = """\b
 Exit codes: 0 done, 1 a problem in your files or settings (the reason is on stderr), 2 a
@@ -96,7 +95,11 @@ def validate(config: Path) -> None:
     "--config", type=EXISTING_FILE, required=True, help="The program file (its pairing rules)."
 )
 @click.option("--history", type=EXISTING_FILE, help="Earlier pairs: a CSV with email_a,email_b.")
-@click.option("--seed", type=int, help="The same seed gives the same pairs. Default: a random one.")
+@click.option(
+    "--seed",
+    type=int,
+    help="The same seed gives the same pairs. Default: the program's own for its first round.",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -112,7 +115,7 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
         _print_problems(roster.problems, skipped=True)
     people = select_participants(roster.people, program.participants)
     past = read_history_csv(history) if history else []
-    seed = seed if seed is not None else secrets.randbelow(2**31)
+    seed = seed if seed is not None else program_seed(program, 1)
     managers = {p.email: p.manager_email for p in roster.people}
     result = pair_people(people, rules_of(program), history=past, managers=managers, seed=seed)
     write_pairs_csv(out, result.groups, result.unpaired)
@@ -138,26 +141,36 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
     required=True,
     help="The folder to write into.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="The pairing seed.")
+@click.option(
+    "--seed", type=int, help="The pairing seed. Default: the program's own for the round."
+)
 @click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601).")
 @user_errors
-def preview(config: Path, out: Path, seed: int, now_text: str | None) -> None:
-    """A dry run: read, pair, plan and render into OUT; nothing is sent or stored."""
+def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> None:
+    """A dry run: what `tandem run` would do now, written into OUT; nothing is sent or stored."""
     from scheduler.bootstrap import build_calendar
-    from scheduler.preview import write_preview
+    from scheduler.preview import PreviewSettings, write_preview
+    from scheduler.rounds import EMPTY, round_state
+    from scheduler.settings import peek_settings
+    from scheduler.store import peek_store
 
     program = load_program(config)
     roster = _local_roster(program)
     if roster.problems:
         _print_problems(roster.problems, skipped=True)
+    settings = peek_settings(program.source.parent)
+    store = peek_store(settings.database_url)
+    state = EMPTY
+    if store is not None:
+        with store.session() as s:
+            state = round_state(s)
+        store.close()
     lines = write_preview(
         program,
         roster,
         build_calendar(program),
         out,
-        now=_moment(now_text),
-        seed=seed,
-        secret=b"preview: reply addresses here are not real",
+        PreviewSettings(_moment(now_text), seed, state, settings.secret or None),
     )
     for line in lines:
         click.echo(line)
@@ -171,8 +184,11 @@ def preview(config: Path, out: Path, seed: int, now_text: str | None) -> None:
     is_flag=True,
     help="Start a program whose start date has passed on an empty store (pairs everyone).",
 )
+@click.option(
+    "--seed", type=int, help="The seed of a round opened now. Default: the program's own."
+)
 @user_errors
-def run(config: Path, now_text: str | None, first_run: bool) -> None:
+def run(config: Path, now_text: str | None, first_run: bool, seed: int | None) -> None:
     """Run one full cycle now, inline: sync, pair, book, send, read replies."""
     from scheduler.bootstrap import build_runtime
     from scheduler.cycle import STEPS, run_cycle
@@ -183,6 +199,7 @@ def run(config: Path, now_text: str | None, first_run: bool) -> None:
     refusal = check_first_run(runtime, now, first_run=first_run)
     if refusal is not None:
         raise UserError(refusal)
+    runtime.round_seed = seed
     for note in runtime.providers.notes:
         click.echo(f"note: {note}", err=True)
     if sys.stderr.isatty():

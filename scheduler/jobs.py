@@ -24,8 +24,8 @@ from scheduler.faults import crash_point
 from scheduler.kits import Kits
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, MeetingTarget, Person
-from scheduler.planning import busy_window, choose_slot
-from scheduler.ports import Attendee, Booking, Providers
+from scheduler.planning import DueMeeting, choose_slot, plan_slots, window_of
+from scheduler.ports import Attendee, Booking, Calendar, Providers
 from scheduler.reply_address import reply_address
 from scheduler.slots import NoSlot, Slot
 from scheduler.store import Meeting, Outbox, Pair, PairMember, Store
@@ -44,6 +44,7 @@ class Runtime:
     kits: Kits
     secret: bytes
     database_configured: bool = False
+    round_seed: int | None = None  # `tandem run --seed`: a round opened now uses it
 
     @property
     def zone(self) -> ZoneInfo:
@@ -91,36 +92,14 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     due = _due_meetings(rt, now)
     if not due:
         return report
-    busy = _busy(rt, [(d.peers, d.target) for d in due])
-    plans: list[tuple[_Due, Slot]] = []
-    previous: dict[str, datetime | None] = {}
-    ledgers: dict[str, dict[str, int]] = {}
-    for item in due:
-        ledger = ledgers.setdefault(item.pair_id, dict(item.ledger))
-        slot = choose_slot(
-            rt.program.meetings,
-            item.target.target,
-            item.peers,
-            busy,
-            zone=rt.zone,
-            now=now,
-            pair_start=item.start,
-            previous=previous.get(item.pair_id, item.previous),
-            burden=ledger,
-        )
-        if isinstance(slot, NoSlot):
-            report.problems.append(
-                f"pair {item.pair_id}, meeting {item.target.number}: {slot.reason}"
-            )
-            continue
-        previous[item.pair_id] = slot.start
-        for email, minutes in slot.odd_minutes.items():
-            ledger[email] = ledger.get(email, 0) + minutes
-        for peer in item.peers:
-            busy.setdefault(peer.email, []).append(Interval(slot.start, slot.end))
-        plans.append((item, slot))
+    busy = _busy(rt, due)
+    plans = plan_slots(rt.program.meetings, due, busy, zone=rt.zone, now=now)
     with rt.store.session() as s:
         for item, slot in plans:
+            if isinstance(slot, NoSlot):
+                where = f"pair {item.pair_id}, meeting {item.target.number}"
+                report.problems.append(f"{where}: {slot.reason}")
+                continue
             pair = s.get_one(Pair, item.pair_id, with_for_update=True)
             if pair.state != "active" or not _record_plan(rt, s, pair, item.target, slot, now):
                 continue
@@ -131,19 +110,7 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     return report
 
 
-@dataclass(frozen=True)
-class _Due:
-    """A meeting to plan, with what its pair looked like when it was read."""
-
-    pair_id: str
-    start: date
-    peers: list[Person]
-    target: MeetingTarget
-    previous: datetime | None
-    ledger: dict[str, int]
-
-
-def _due_meetings(rt: Runtime, now: datetime) -> list[_Due]:
+def _due_meetings(rt: Runtime, now: datetime) -> list[DueMeeting]:
     today = rt.today(now)
     due = []
     with rt.store.session() as s:
@@ -154,7 +121,9 @@ def _due_meetings(rt: Runtime, now: datetime) -> list[_Due]:
             starts = [m for m in meetings if m.starts_at is not None]
             last = max(starts, key=lambda m: m.number).starts_at if starts else None
             for target in next_to_book(targets, numbers, today, rt.program.meetings.book_ahead):
-                due.append(_Due(pair.id, pair.start_date, peers, target, last, pair.odd_minutes))
+                due.append(
+                    DueMeeting(pair.id, pair.start_date, peers, target, last, pair.odd_minutes)
+                )
     return due
 
 
@@ -202,14 +171,9 @@ def _active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
     return [(p, members[p.id]) for p in pairs]
 
 
-def _busy(
-    rt: Runtime, due: Sequence[tuple[Sequence[Person], MeetingTarget]]
-) -> dict[str, list[Interval]]:
-    first = min(t.target for _, t in due)
-    last = max(t.target for _, t in due)
-    window = busy_window(first, last, rt.zone)
-    emails = sorted({p.email for peers, _ in due for p in peers})
-    return rt.providers.calendar.busy(emails, window)
+def _busy(rt: Runtime, due: Sequence[DueMeeting]) -> dict[str, list[Interval]]:
+    emails = sorted({p.email for item in due for p in item.peers})
+    return rt.providers.calendar.busy(emails, window_of(due, rt.zone))
 
 
 def _plan_one(
@@ -273,7 +237,8 @@ def replan(
     if not_before is not None:
         earliest = max(earliest, not_before.astimezone(rt.zone).date())
     target = MeetingTarget(old.number, old.phase, earliest)
-    busy = _busy(rt, [(peers, target)])
+    item = DueMeeting(pair.id, pair.start_date, peers, target, None, pair.odd_minutes)
+    busy = _busy(rt, [item])
     attempts = s.scalars(
         select(Meeting.attempt).where(Meeting.pair_id == pair.id, Meeting.number == old.number)
     )
@@ -410,16 +375,22 @@ def enqueue_invitation(
     )
 
 
+def kit_extra(calendar: Calendar) -> dict[str, object]:
+    """What the launch kit says of the dates: on the calendars already, or coming as separate
+    invitations to accept (a calendar that books by email)."""
+    return {"booked": not getattr(calendar, "invites_by_mail", False)}
+
+
 def send_launch_kits(rt: Runtime, now: datetime) -> Report:
     """One launch kit per pair, once its first meetings are booked."""
     report = Report("kits")
-    by_mail = rt.books_by_mail
+    extra = kit_extra(rt.providers.calendar)
     with rt.store.session() as s:
         sent = set(s.scalars(select(Outbox.pair_id).where(Outbox.kind == "launch_kit")))
         for pair, peers in _active_pairs(s):
             if pair.id in sent or not any(m.state == "booked" for m in upcoming(s, pair, now)):
                 continue
-            if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", {"booked": not by_mail}, now):
+            if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", extra, now):
                 crash_point("kit")
                 report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
     return report

@@ -1,109 +1,149 @@
-"""`tandem preview`: a dry run that reads, pairs, plans and renders what `tandem run` would
-send, and writes it into one folder. It writes nothing anywhere else and sends nothing."""
+"""`tandem preview`: a dry run that shows what `tandem run` would do at the same moment, and
+writes it into one folder. It writes nothing anywhere else and sends nothing.
+
+It takes every decision with the very functions `run` uses: the round's people and seed
+(`rounds.decide_round`), the slots (`planning.plan_slots`) and the emails
+(`messages.pair_context`, `jobs.kit_extra`); it reads the program's store, if there is one,
+without changing it, so a preview of a running program pairs only the people who wait.
+"""
 
 from __future__ import annotations
 
 import csv
 import re
-from datetime import date, datetime
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.cadence import meeting_targets
+from scheduler.cadence import meeting_targets, next_to_book
 from scheduler.config_schema import Program
+from scheduler.jobs import kit_extra
 from scheduler.kits import Kits
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Person
-from scheduler.pairing import pair_people
 from scheduler.participants import select_participants
-from scheduler.planning import busy_window, choose_slot
+from scheduler.planning import DueMeeting, plan_slots, window_of
 from scheduler.ports import Calendar
 from scheduler.reply_address import reply_address
 from scheduler.roster import Roster
-from scheduler.rounds import rules_of
-from scheduler.slots import NoSlot
+from scheduler.rounds import (
+    RoundState,
+    decide_round,
+    next_round_date,
+    pair_id_of,
+    pairs_start,
+    program_seed,
+)
+from scheduler.slots import NoSlot, Slot
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    """What a preview runs with: the moment, the seed (None: the program's own for the
+    round), the program's store as it is now, and its reply-address key if it has one."""
+
+    now: datetime
+    seed: int | None
+    state: RoundState
+    secret: bytes | None
+
+
+PLACEHOLDER_SECRET = b"preview: the program has no reply-address key yet"
 
 
 def write_preview(
-    program: Program,
-    roster: Roster,
-    calendar: Calendar,
-    out: Path,
-    *,
-    now: datetime,
-    seed: int,
-    secret: bytes,
+    program: Program, roster: Roster, calendar: Calendar, out: Path, settings: PreviewSettings
 ) -> list[str]:
     """Write pairs.csv, plan.csv and one folder per pair with its launch kit; return a summary."""
-    people = select_participants(roster.people, program.participants)
-    managers = {p.email: p.manager_email for p in roster.people}
-    result = pair_people(people, rules_of(program), managers=managers, seed=seed)
-    by_email = {p.email: p for p in people}
     zone = ZoneInfo(program.program.timezone)
-    start = max(program.program.start, now.astimezone(zone).date())
-    kits = Kits(program.templates)
+    today = settings.now.astimezone(zone).date()
+    due_on = next_round_date(program, settings.state, zone)
     out.mkdir(parents=True, exist_ok=True)
-    plan_rows: list[list[str]] = []
-    targets = meeting_targets(start, program.cadence)[: program.meetings.book_ahead]
-    busy = calendar.busy(sorted(by_email), busy_window(targets[0].target, targets[-1].target, zone))
-    for number, group in enumerate(result.groups, start=1):
+    if due_on is not None and due_on > today:
+        return [f"no round is due until {due_on}: `tandem run` would pair nobody now"]
+    people = [
+        p
+        for p in select_participants(roster.people, program.participants)
+        if p.email not in settings.state.taken and p.level is not None
+    ]
+    number = settings.state.number
+    seed = settings.seed if settings.seed is not None else program_seed(program, number)
+    result = decide_round(program, people, settings.state, seed)
+    by_email = {p.email: p for p in people}
+    start = pairs_start(program, today)
+    targets = next_to_book(
+        meeting_targets(start, program.cadence), set(), today, program.meetings.book_ahead
+    )
+    due = [
+        DueMeeting(pair_id_of(number, group), start, [by_email[e] for e in group], t, None, {})
+        for group in result.groups
+        for t in targets
+    ]
+    plans: list[tuple[DueMeeting, Slot | NoSlot]] = []
+    if due:
+        emails = sorted({p.email for item in due for p in item.peers})
+        busy = calendar.busy(emails, window_of(due, zone))
+        plans = plan_slots(program.meetings, due, busy, zone=zone, now=settings.now)
+    kits = Kits(program.templates)
+    secret = settings.secret or PLACEHOLDER_SECRET
+    for index, group in enumerate(result.groups, start=1):
+        pair_id = pair_id_of(number, group)
+        views = [
+            MeetingView(item.target.number, slot.start, None)
+            for item, slot in plans
+            if item.pair_id == pair_id and isinstance(slot, Slot)
+        ]
         peers = [by_email[e] for e in group]
-        views: list[MeetingView] = []
-        burden: dict[str, int] = {}
-        for target in targets:
-            slot = choose_slot(
-                program.meetings,
-                target.target,
-                peers,
-                busy,
-                zone=zone,
-                now=now,
-                pair_start=start,
-                previous=views[-1].start if views else None,
-                burden=burden,
-            )
-            if isinstance(slot, NoSlot):
-                plan_rows.append(
-                    [str(number), str(target.number), str(target.target), "", slot.reason]
-                )
-                continue
-            views.append(MeetingView(target.number, slot.start, None))
-            for email, minutes in slot.odd_minutes.items():
-                burden[email] = burden.get(email, 0) + minutes
-            plan_rows.append(
-                [str(number), str(target.number), str(target.target), slot.start.isoformat(), ""]
-            )
-        _write_pair(out, number, peers, program, kits, views, start, now, secret)
+        _write_pair(out, index, pair_id, peers, program, kits, views, calendar, settings, secret)
     _write_csv(
         out / "pairs.csv",
         ["pair", "email", "reason"],
         [[str(n), e, ""] for n, g in enumerate(result.groups, start=1) for e in g]
         + [["", u.email, u.reason] for u in result.unpaired],
     )
-    _write_csv(out / "plan.csv", ["pair", "meeting", "target", "start_utc", "problem"], plan_rows)
-    return [
-        f"{len(result.groups)} groups ({result.trios} trios), {len(result.unpaired)} waiting",
+    numbers = {pair_id_of(number, g): n for n, g in enumerate(result.groups, start=1)}
+    _write_csv(out / "plan.csv", PLAN_COLUMNS, [_plan_row(numbers, i, s) for i, s in plans])
+    lines = [
+        f"round {number} (seed {seed}): {len(result.groups)} groups ({result.trios} trios), "
+        f"{len(result.unpaired)} waiting",
         f"plan of the first {len(targets)} meeting(s) of each pair in {out / 'plan.csv'}",
         f"each pair's launch kit in {out}/pair-NNN-*/",
     ]
+    if settings.secret is None:
+        lines.append("reply addresses are placeholders: the program has no reply-address key yet")
+    return lines
+
+
+PLAN_COLUMNS = ["pair", "meeting", "target", "start_utc", "outside_hours", "problem"]
+
+
+def _plan_row(numbers: dict[str, int], item: DueMeeting, slot: Slot | NoSlot) -> list[str]:
+    base = [str(numbers[item.pair_id]), str(item.target.number), str(item.target.target)]
+    if isinstance(slot, NoSlot):
+        return [*base, "", "", slot.reason]
+    odd = "; ".join(f"{who}: {minutes} min" for who, minutes in slot.odd_minutes.items() if minutes)
+    return [*base, slot.start.isoformat(), odd, ""]
 
 
 def _write_pair(
     out: Path,
     number: int,
+    pair_id: str,
     peers: list[Person],
     program: Program,
     kits: Kits,
     views: list[MeetingView],
-    start: date,
-    now: datetime,
+    calendar: Calendar,
+    settings: PreviewSettings,
     secret: bytes,
 ) -> None:
-    pair_id = f"preview{number}"
-    folder = out / f"pair-{number:03d}-{_slug(' '.join(p.display_name for p in peers))}"
+    folder = out / f"pair-{number:03d}-{readable_name(' & '.join(p.display_name for p in peers))}"
     folder.mkdir(exist_ok=True)
+    start = pairs_start(program, settings.now.astimezone(ZoneInfo(program.program.timezone)).date())
     context = pair_context(program, pair_id, peers, views, secret, start)
-    context["booked"] = True
+    context.update(kit_extra(calendar))
     rendered = kits.render("launch_kit", context)
     (folder / "launch_kit.txt").write_text(
         f"Subject: {rendered.subject}\n\n{rendered.text}", encoding="utf-8"
@@ -116,14 +156,18 @@ def _write_pair(
         key=f"kit:{pair_id}",
         context=context,
         peers=peers,
-        now=now,
+        now=settings.now,
         reply_to=reply_address(program.provider.mailbox, pair_id, secret),
     )
     (folder / "launch_kit.eml").write_bytes(mail.raw)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "pair"
+def readable_name(text: str, limit: int = 60) -> str:
+    """A file name part that keeps any alphabet ("Zoë & 李雷"), without what a file system or
+    a shell trips on; "pair" when nothing is left."""
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join(c if c.isalnum() or c in " &._-" else "-" for c in text)
+    return re.sub(r"[-\s]+", " ", kept).strip(" .-")[:limit].strip() or "pair"
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:

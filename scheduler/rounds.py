@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 from base64 import b32encode
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler import store_ops
@@ -17,7 +19,7 @@ from scheduler.faults import crash_point
 from scheduler.jobs import Report, Runtime, person_of
 from scheduler.leases import holder_name, take_lease
 from scheduler.model import Person, add_span
-from scheduler.pairing import PairingRules, pair_people
+from scheduler.pairing import PairingResult, PairingRules, pair_people
 from scheduler.participants import select_participants
 from scheduler.roster import build_roster
 from scheduler.store import Pair, PairMember, Round
@@ -83,46 +85,94 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
 
 
 def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report: Report) -> None:
-    last = s.scalars(select(Round).order_by(Round.opened_at.desc()).limit(1)).first()
+    state = round_state(s)
     today = rt.today(now)
-    if last is not None and add_span(rt.today(last.opened_at), rt.program.rounds.every) > today:
-        report.done.append(
-            f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}"
-        )
+    due = next_round_date(rt.program, state, rt.zone)
+    if due is not None and due > today:
+        report.done.append(f"next round on {due}")
         return
-    taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
     rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
     waiting = [
         person_of(r)
         for r in rows
-        if r.participating and r.email not in taken and r.level is not None
+        if r.participating and r.email not in state.taken and r.level is not None
     ]
-    if len(waiting) < 2 and last is not None:
+    if len(waiting) < 2 and state.number > 1:
         report.done.append(f"{len(waiting)} waiting: no round needed")
         return
-    seed = seed if seed is not None else round_seed(now)
-    result = pair_people(
-        waiting,
-        rules_of(rt.program),
-        history=store_ops.partners_history(s),
-        managers={r.email: r.manager_email for r in rows},
-        seed=seed,
-    )
+    if seed is None:
+        seed = (
+            rt.round_seed if rt.round_seed is not None else program_seed(rt.program, state.number)
+        )
+    result = decide_round(rt.program, waiting, state, seed)
     round_ = Round(opened_at=now, seed=seed, pairs_made=len(result.groups))
     round_.waiting = [{"email": u.email, "reason": u.reason} for u in result.unpaired]
     s.add(round_)
     s.flush()
-    start = max(rt.program.program.start, today)
+    start = pairs_start(rt.program, today)
     for group in result.groups:
-        pair_id = _pair_id(round_.id, group)
+        pair_id = pair_id_of(state.number, group)
         s.add(
             Pair(id=pair_id, round_id=round_.id, start_date=start, state="active", created_at=now)
         )
         s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
     crash_point("round")
     report.done.append(
-        f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
+        f"round {state.number}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
     )
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """What the next round depends on besides the people: which round it would be, when the
+    last one opened, who is in a pair, who met whom, and everyone's manager so far."""
+
+    number: int
+    last_opened: datetime | None
+    taken: frozenset[str]
+    history: set[frozenset[str]]
+    managers: dict[str, str | None]
+
+
+EMPTY = RoundState(1, None, frozenset(), set(), {})
+
+
+def round_state(s: Session) -> RoundState:
+    count, last = s.execute(select(func.count(Round.id), func.max(Round.opened_at))).one()
+    taken = frozenset(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
+    rows = s.execute(select(PersonRow.email, PersonRow.manager_email))
+    managers = {email: manager for email, manager in rows}
+    return RoundState(count + 1, last, taken, store_ops.partners_history(s), managers)
+
+
+def next_round_date(program: Program, state: RoundState, zone: ZoneInfo) -> date | None:
+    """The day the next round may open; None for the first round, which opens at once."""
+    if state.last_opened is None:
+        return None
+    return add_span(state.last_opened.astimezone(zone).date(), program.rounds.every)
+
+
+def decide_round(
+    program: Program, waiting: Sequence[Person], state: RoundState, seed: int
+) -> PairingResult:
+    """The pairs of the next round: the one decision `tandem run` and `tandem preview` share,
+    so that at the same moment they show the same pairs (issue 9, item 5)."""
+    managers = {**state.managers, **{p.email: p.manager_email for p in waiting}}
+    return pair_people(
+        list(waiting), rules_of(program), history=state.history, managers=managers, seed=seed
+    )
+
+
+def program_seed(program: Program, number: int) -> int:
+    """The default seed of round `number` of a program: fixed by the program and the round,
+    never by the moment, so a preview and the run after it pair alike."""
+    identity = f"{program.program.name}\n{program.program.start}\nround {number}"
+    return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:4])
+
+
+def pairs_start(program: Program, today: date) -> date:
+    """When the pairs of a round opened `today` start meeting."""
+    return max(program.program.start, today)
 
 
 def check_first_run(rt: Runtime, now: datetime, *, first_run: bool) -> str | None:
@@ -145,13 +195,9 @@ def check_first_run(rt: Runtime, now: datetime, *, first_run: bool) -> str | Non
     )
 
 
-def round_seed(now: datetime) -> int:
-    """The seed of a round opened at `now`: 4 unsigned bytes, so up to 2**32 - 1."""
-    return int.from_bytes(hashlib.sha256(now.isoformat().encode()).digest()[:4])
-
-
-def _pair_id(round_id: int, group: Sequence[str]) -> str:
-    digest = hashlib.sha256(f"{round_id}:{','.join(group)}".encode()).digest()
+def pair_id_of(number: int, group: Sequence[str]) -> str:
+    """A pair's id, from its round's number and its members: the same in a preview."""
+    digest = hashlib.sha256(f"{number}:{','.join(group)}".encode()).digest()
     return "p" + b32encode(digest).decode().lower()[:9]
 
 

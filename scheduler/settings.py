@@ -36,6 +36,19 @@ def load_settings(program_folder: Path, env: Mapping[str, str] | None = None) ->
     return Settings(url, secret.encode(), configured)
 
 
+def peek_settings(program_folder: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """The settings as they are, for a dry run: no key is made when there is none (the
+    secret is then empty)."""
+    env = os.environ if env is None else env
+    try:
+        url = database_url(env, beside=program_folder)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+    configured = bool(env.get("TANDEM_DATABASE_URL") or env.get("TANDEM_DATABASE_URL_FILE"))
+    secret = read_secret("TANDEM_SECRET", env) or _read_key(program_folder / ".tandem-secret")
+    return Settings(url, (secret or "").encode(), configured)
+
+
 def redis_url(env: Mapping[str, str]) -> str | None:
     """TANDEM_REDIS_URL (or _FILE): the broker of the workers and the lock of the clocks."""
     return read_secret("TANDEM_REDIS_URL", env)

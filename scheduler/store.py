@@ -36,6 +36,7 @@ from sqlalchemy import (
     create_engine,
     event,
     false,
+    inspect,
     text,
     true,
 )
@@ -82,6 +83,22 @@ def open_store(url: str) -> Store:
         _tune_sqlite(engine)
     log.info("opening store %s", engine.url.render_as_string(hide_password=True))
     upgrade(engine)
+    return Store(engine)
+
+
+def peek_store(url: str) -> Store | None:
+    """The store at `url` as it is, for a dry run that must change nothing: no file is
+    created and no schema upgraded; None when there is no store there yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not Path(path).exists():
+            return None
+    engine = create_engine(url, hide_parameters=True)
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("round"):
+            engine.dispose()
+            return None
     return Store(engine)
 
 
