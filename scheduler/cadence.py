@@ -28,15 +28,25 @@ def meeting_targets(start: date, phases: Sequence[Phase]) -> list[MeetingTarget]
 
 
 def next_to_book(
-    targets: Sequence[MeetingTarget], booked: Collection[int], today: date, book_ahead: int
+    targets: Sequence[MeetingTarget],
+    booked: Collection[int],
+    today: date,
+    book_ahead: int,
+    *,
+    ahead: int | None = None,
 ) -> list[MeetingTarget]:
     """The meetings to book now so that `book_ahead` upcoming meetings are booked at a time.
 
     Upcoming means on or after `today`: a past meeting that was never booked is not booked late.
-    `booked` holds the numbers of meetings already booked, whatever their date.
+    `booked` holds the numbers of meetings already booked (or taken off), whatever their date.
+    `ahead` is how many booked meetings still lie ahead by their actual times, when the
+    caller knows (a meeting moved past its target date still counts); else it is counted from
+    `booked` by target date.
     """
     upcoming = [target for target in targets if target.target >= today]
-    wanted = book_ahead - sum(1 for target in upcoming if target.number in booked)
+    if ahead is None:
+        ahead = sum(1 for target in upcoming if target.number in booked)
+    wanted = book_ahead - ahead
     if wanted <= 0:
         return []
     return [target for target in upcoming if target.number not in booked][:wanted]

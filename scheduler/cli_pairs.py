@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from scheduler.cli_errors import EXISTING_FILE, user_errors
 from scheduler.errors import UserError
@@ -99,6 +100,7 @@ for name, helptext in (
 def status(config: Path) -> None:
     """Pairs by state, meetings by state, the outbox and the inbox, failed mail."""
     from scheduler.bootstrap import build_runtime
+    from scheduler.digest import at_risk_pairs
     from scheduler.store import Inbound, Meeting, Outbox, Pair
 
     rt = build_runtime(config)
@@ -115,10 +117,11 @@ def status(config: Path) -> None:
             "inbox: "
             + (", ".join(f"{n} {k or 'pending'}" for k, n in sorted(inbound, key=str)) or "none")
         )
-        at_risk = s.scalar(
-            select(func.count()).where(Pair.on_owner_list.is_(True), Pair.state != "ended")
-        )
-        click.echo(f"at risk: {at_risk} pair(s)")
+        risky = at_risk_pairs(s)
+        click.echo(f"at risk: {len(risky)} pair(s)")
+        for names, why in risky:
+            click.echo(f"  {names}: {why}")
+        _stretched(s)
         for row in s.scalars(
             select(Outbox).where(Outbox.state == "failed").order_by(Outbox.id).limit(20)
         ):
@@ -139,6 +142,28 @@ def status(config: Path) -> None:
                 )
         for line in lines[:20]:
             click.echo(line)
+
+
+def _stretched(s: Session) -> None:
+    """Booked meetings outside someone's hours, as `meetings.stretch` allows (issue 9)."""
+    from scheduler.store import Meeting
+
+    rows = s.scalars(
+        select(Meeting)
+        .where(Meeting.state.in_(("planned", "booked", "moved")))
+        .order_by(Meeting.starts_at)
+    )
+    lines = [
+        f"  {m.booking_key} on {m.starts_at:%Y-%m-%d %H:%M} UTC: "
+        + ", ".join(
+            f"{minutes} min outside the hours of {who}" for who, minutes in m.odd_minutes.items()
+        )
+        for m in rows
+        if m.odd_minutes and m.starts_at is not None
+    ]
+    click.echo(f"outside working hours: {len(lines)} upcoming meeting(s)")
+    for line in lines[:20]:
+        click.echo(line)
 
 
 @click.command()

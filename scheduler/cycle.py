@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler import digest, jobs, lifecycle, mailroom, nudges, rounds
+from scheduler import digest, jobs, lifecycle, mailroom, moves, nudges, rounds
 from scheduler.jobs import Report, Runtime
 
 Step = Callable[[Runtime, datetime], Report]
@@ -14,6 +14,7 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("Pairing people who wait", rounds.pair_round),
     ("Reading the program mailbox", mailroom.read_inbox),
     ("Applying calendar replies", mailroom.apply_facts),
+    ("Moving declined meetings", moves.move_declined),
     ("Ending pauses that are due", lifecycle.resume_due),
     ("Following up on skipped meetings", nudges.keep_pairs),
     ("Finding slots", jobs.plan_meetings),

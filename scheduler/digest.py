@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from email.policy import SMTP
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler import store_ops
@@ -155,6 +155,7 @@ def _context(
 ) -> dict[str, object]:
     details = rt.program.program
     stats = digest_stats(s, now=now, since=now - PERIOD)
+    risky = _at_risk(s)
     name = owner_name or details.owner.partition("@")[0]
     return {
         "program": {
@@ -177,7 +178,8 @@ def _context(
             **asdict(stats.period),
         },
         "since_start": asdict(stats.since_start),
-        "at_risk": _at_risk(s),
+        "at_risk": list(risky),
+        "at_risk_why": risky,
         "waiting": _waiting(s),
         "chart_cid": cid,
     }
@@ -195,19 +197,38 @@ def _tally(s: Session, start: datetime | None, end: datetime) -> Tally:
     return Tally(s.scalar(ended) or 0, counts.get("held", 0), counts.get("skipped", 0))
 
 
-def _at_risk(s: Session) -> list[str]:
-    """Each pair on the owner's list, as "Ana Ferreira and Jonas Weber"."""
+def _at_risk(s: Session) -> dict[str, str]:
+    """Each pair at risk, "Ana Ferreira and Jonas Weber", with why."""
+    return dict(at_risk_pairs(s))
+
+
+def at_risk_pairs(s: Session) -> list[tuple[str, str]]:
+    """(names, why) of every pair that is not over and is drifting (on the owner's list) or
+    could not be booked (issue 9, item 3), by names; for the digest and `tandem status`."""
+    pairs = s.scalars(
+        select(Pair).where(
+            Pair.state != "ended",
+            or_(Pair.on_owner_list.is_(True), Pair.booking_problem.is_not(None)),
+        )
+    ).all()
     rows = s.execute(
         select(PairMember.pair_id, PersonRow.name, PersonRow.email)
-        .join(Pair)
         .join(PersonRow)
-        .where(Pair.on_owner_list.is_(True), Pair.state != "ended")
+        .where(PairMember.pair_id.in_([p.id for p in pairs]))
         .order_by(PairMember.pair_id, PairMember.position)
     )
     peers: dict[str, list[str]] = {}
     for pair_id, name, email in rows:
         peers.setdefault(pair_id, []).append(name or email)
-    return sorted(and_list(names) for names in peers.values())
+    found = []
+    for pair in pairs:
+        reasons = []
+        if pair.on_owner_list:
+            reasons.append(f"{pair.skips_in_row} conversations missed in a row")
+        if pair.booking_problem is not None:
+            reasons.append(f"no time could be booked ({pair.booking_problem})")
+        found.append((and_list(peers.get(pair.id, [pair.id])), "; ".join(reasons)))
+    return sorted(found)
 
 
 def _waiting(s: Session) -> list[dict[str, str]]:

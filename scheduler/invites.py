@@ -166,6 +166,7 @@ def _event_facts(event: Event, method: str, who: str | None) -> Iterator[Meeting
     if not uid:
         return
     seen_at = _stamp_of(event)
+    sequence = _sequence_of(event)
     if method == "REPLY":
         attendees = event.get("ATTENDEE", [])
         for attendee in attendees if isinstance(attendees, list) else [attendees]:
@@ -173,11 +174,18 @@ def _event_facts(event: Event, method: str, who: str | None) -> Iterator[Meeting
             params = getattr(attendee, "params", {})  # a broken ATTENDEE may be a bare str
             kind = _REPLIES.get(str(params.get("PARTSTAT", "")).strip().upper())
             if by is not None and kind is not None and who in (None, by):
-                yield MeetingFact(uid=uid, kind=kind, by=by, seen_at=seen_at)
+                yield MeetingFact(uid=uid, kind=kind, by=by, seen_at=seen_at, sequence=sequence)
     elif method == "CANCEL":
         organizer = _address(event.get("ORGANIZER"))
         if organizer is not None and who in (None, organizer):
-            yield MeetingFact(uid=uid, kind=FactKind.CANCELLED, by=organizer, seen_at=seen_at)
+            yield MeetingFact(
+                uid=uid, kind=FactKind.CANCELLED, by=organizer, seen_at=seen_at, sequence=sequence
+            )
+
+
+def _sequence_of(event: Event) -> int | None:
+    value = str(event.get("SEQUENCE", "")).strip()
+    return int(value) if value.isdigit() else None
 
 
 def _stamp_of(event: Event) -> datetime | None:

@@ -27,7 +27,7 @@ from scheduler.model import Interval, MeetingTarget, Person
 from scheduler.planning import DueMeeting, choose_slot, plan_slots, window_of
 from scheduler.ports import Attendee, Booking, Calendar, Providers
 from scheduler.reply_address import reply_address
-from scheduler.slots import NoSlot, Slot
+from scheduler.slots import NoSlot, Slot, days_text
 from scheduler.store import Meeting, Outbox, Pair, PairMember, Store
 from scheduler.store import Person as PersonRow
 
@@ -96,18 +96,50 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     plans = plan_slots(rt.program.meetings, due, busy, zone=rt.zone, now=now)
     with rt.store.session() as s:
         for item, slot in plans:
+            pair = s.get_one(Pair, item.pair_id, with_for_update=True)
+            if pair.state != "active":
+                continue
             if isinstance(slot, NoSlot):
                 where = f"pair {item.pair_id}, meeting {item.target.number}"
                 report.problems.append(f"{where}: {slot.reason}")
+                tell_unbookable(rt, s, pair, item.target, 0, slot.reason, now)
                 continue
-            pair = s.get_one(Pair, item.pair_id, with_for_update=True)
-            if pair.state != "active" or not _record_plan(rt, s, pair, item.target, slot, now):
+            if not _record_plan(rt, s, pair, item.target, slot, now):
                 continue
             crash_point("plan")
             report.done.append(
                 f"pair {pair.id}, meeting {item.target.number}: {slot.start:%Y-%m-%d %H:%M} UTC"
             )
     return report
+
+
+def tell_unbookable(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    target: MeetingTarget,
+    attempt: int,
+    reason: str,
+    now: datetime,
+) -> None:
+    """No time was found for a pair's meeting: the pair is at risk from this first miss until
+    a meeting is booked again (issue 9, item 3), and gets one note asking for a time of their
+    own at the start of that stretch, not one for every meeting that fails in it."""
+    pair.booking_problem = reason
+    if pair.booking_problem_at is not None:
+        return
+    pair.booking_problem_at = now
+    meetings = rt.program.meetings
+    minutes = int(meetings.length.total_seconds()) // 60
+    extra: dict[str, object] = {
+        "meeting_number": target.number,
+        "around": f"{target.target:%A} {target.target.day} {target.target:%B}",
+        "hours": f"{meetings.hours.start:%H:%M}-{meetings.hours.end:%H:%M}, "
+        f"{days_text(meetings.days)}",
+        "length": f"{minutes} minutes",
+    }
+    key = f"no-time:{pair.id}:{target.number}:{attempt}:{now:%Y%m%d%H%M}"
+    notify(rt, s, pair, "no_time", key, extra, now)
 
 
 def _due_meetings(rt: Runtime, now: datetime) -> list[DueMeeting]:
@@ -120,7 +152,13 @@ def _due_meetings(rt: Runtime, now: datetime) -> list[DueMeeting]:
             numbers = {m.number for m in meetings}
             starts = [m for m in meetings if m.starts_at is not None]
             last = max(starts, key=lambda m: m.number).starts_at if starts else None
-            for target in next_to_book(targets, numbers, today, rt.program.meetings.book_ahead):
+            ahead = sum(
+                1
+                for m in meetings
+                if m.state in UPCOMING and (m.starts_at is None or m.starts_at > now)
+            )  # by their real times: book_ahead is never exceeded (issue 9, item 4)
+            book_ahead = rt.program.meetings.book_ahead
+            for target in next_to_book(targets, numbers, today, book_ahead, ahead=ahead):
                 due.append(
                     DueMeeting(pair.id, pair.start_date, peers, target, last, pair.odd_minutes)
                 )
@@ -295,6 +333,8 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
                 "booked",
                 now,
             )
+            pair = s.get_one(Pair, meeting.pair_id)
+            pair.booking_problem = pair.booking_problem_at = None
             if by_mail:
                 enqueue_invitation(rt, s, meeting, booking, now, method="REQUEST")
             report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")

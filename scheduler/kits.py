@@ -23,9 +23,12 @@ Per kind:
     ended         by_name ("" when Tandem ended it), reason (Tandem's words, "" if a peer ended it)
     confirmation  by_name, done (what was done, in Tandem's words)
     help          recipient (the peer who wrote), not_understood (their first line, or "")
+    no_time       meeting_number, around (the day it was due, in words), hours ("09:00-17:00,
+                  Mon-Thu"), length ("30 minutes"): no time was found inside both peers' hours
     owner_digest  program, recipient (the owner), since_start {ended_pairs, meetings_held,
                   meetings_missed}, stats {active_pairs, paused_pairs, ended_pairs,
-                  meetings_held, meetings_missed}, at_risk [pair names], waiting [{name, reason}],
+                  meetings_held, meetings_missed}, at_risk [pair names], at_risk_why {name:
+                  why}, waiting [{name, reason}],
                   chart_cid
 No kind ever receives the text of a peer's reply beyond help's `not_understood`, which goes
 back only to its author.
@@ -60,6 +63,7 @@ KINDS = (
     "confirmation",
     "help",
     "owner_digest",
+    "no_time",
 )
 _PARTS = ("subject.txt", "txt", "html")
 
@@ -271,11 +275,23 @@ def sample_context(kind: str) -> dict[str, object]:
             "calendars; the others stay as booked.",
         },
         "help": {"recipient": peers[1], "not_understood": "pasue for a month"},
+        "no_time": {
+            "meetings": [],
+            "meeting_number": 3,
+            "around": "Tuesday 9 February",
+            "hours": "09:00-17:00, Mon-Thu",
+            "length": "30 minutes",
+        },
         "owner_digest": {
             "recipient": _person("Maya Lindqvist", "People Partner", "People", zones[1]),
             "stats": dict(zip(_STATS, (41, 3, 2, 57, 9), strict=True)),
             "since_start": {"ended_pairs": 4, "meetings_held": 312, "meetings_missed": 38},
             "at_risk": ["Ana Ferreira and Jonas Weber", "Chen Liu and Priya Nair"],
+            "at_risk_why": {
+                "Ana Ferreira and Jonas Weber": "2 conversations missed in a row",
+                "Chen Liu and Priya Nair": "no time could be booked (no common free 30-minute "
+                "slot within 7 days of 2027-02-09)",
+            },
             "waiting": [{"name": "Sam Osei", "reason": "no peer at a similar level yet"}],
             "chart_cid": "chart.p7k2m9q4@example.com",
         },
@@ -293,7 +309,7 @@ _VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
     "ended": ({"by_name": "", "reason": "the planned conversations are over"},),
     "confirmation": ({"by_name": "", "meetings": []},),
     "help": ({"not_understood": ""},),
-    "owner_digest": ({"at_risk": [], "waiting": []},),
+    "owner_digest": ({"at_risk": [], "at_risk_why": {}, "waiting": []},),
 }
 _STATS = ("active_pairs", "paused_pairs", "ended_pairs", "meetings_held", "meetings_missed")
 

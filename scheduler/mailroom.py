@@ -237,6 +237,7 @@ def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Repo
                 seen_at=fact.seen_at or now,
                 moved_start=fact.moved_to.start if fact.moved_to else None,
                 moved_end=fact.moved_to.end if fact.moved_to else None,
+                sequence=fact.sequence,
             )
         if facts:
             logged.outcome, logged.detail = "acted", f"{len(facts)} calendar fact(s)"
@@ -260,8 +261,16 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
         ).all()
         for fact in facts:
             fact.applied = True
-            meeting = s.scalars(select(Meeting).where(Meeting.uid == fact.meeting_uid)).first()
+            meeting = s.scalars(
+                select(Meeting)
+                .where(Meeting.uid == fact.meeting_uid)
+                .order_by(Meeting.attempt.desc())
+                .limit(1)
+            ).first()  # the latest attempt: an event moved after a decline keeps its UID
             if meeting is None or meeting.state not in ("booked", "moved"):
+                continue
+            if fact.sequence is not None and fact.sequence < meeting.sequence:
+                report.done.append(f"meeting {meeting.booking_key}: an answer to an earlier time")
                 continue
             if fact.kind == FactKind.MOVED.value and fact.moved_start and fact.moved_end:
                 meeting.starts_at, meeting.ends_at = fact.moved_start, fact.moved_end
@@ -269,6 +278,8 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
                 report.done.append(f"meeting {meeting.booking_key} moved by {fact.by or 'a peer'}")
             elif fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
                 meeting.state, meeting.skipped_by, meeting.updated_at = "skipped", fact.by, now
+                if fact.kind == FactKind.CANCELLED.value:
+                    meeting.event_id = None  # gone from calendars: a rebooking is a new event
                 report.done.append(
                     f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})"
                 )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from scheduler.followup import MeetingRecord, PairRecord, follow_up
 from scheduler.jobs import Report, Runtime, notify, pair_peers, replan
 from scheduler.kits import local_times
+from scheduler.moves import later_attempt
 from scheduler.store import Meeting, Pair
 
 
@@ -62,6 +63,9 @@ def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now
     )
     pair.last_nudge_at = now
     key = f"nudge:{pair.id}:{skipped.number}:{skipped.attempt}"
+    if later_attempt(s, skipped) is not None:  # a decline moved it already: say where to
+        pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
+        return f"pair {pair.id}: nudge, meeting {skipped.number} moved"
     book = rt.program.followup.new_slot == "book"
     slot = replan(rt, s, pair, skipped, not_before=now, now=now, record=book)
     if book and slot is not None:

@@ -92,6 +92,9 @@ class MeetingFact:
     by: str | None = None
     moved_to: Interval | None = None
     seen_at: datetime | None = None
+    # the version of the event it speaks of (iCalendar SEQUENCE), when known: an answer to an
+    # older version than the meeting's is stale
+    sequence: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ class _Search:
         return (
             f"no common free {minutes}-minute slot within {self.window_days} days of "
             f"{self.target.isoformat()} for {who} (hours {_hours_text(self.hours)} "
-            f"{_days_text(self.days)} in each person's zone{reach}{after})"
+            f"{days_text(self.days)} in each person's zone{reach}{after})"
         )
 
 
@@ -275,7 +275,7 @@ def _hours_text(hours: Hours) -> str:
     return f"{hours.start:%H:%M}-{hours.end:%H:%M}"
 
 
-def _days_text(days: Collection[Weekday]) -> str:
+def days_text(days: Collection[Weekday]) -> str:
     """Listed weekdays as runs, such as "Mon-Thu" or "Mon, Wed-Fri"."""
     runs: list[list[Weekday]] = []
     for day in sorted(Weekday(d) for d in set(days)):

@@ -296,6 +296,10 @@ class Pair(Base):
     odd_minutes: Mapped[dict[str, int]] = mapped_column(JSONValue, default=dict)
     # an email owed once the next meetings are booked: {"kind", "key", "by_name"} (migration 0002)
     pending_notice: Mapped[dict[str, str] | None] = mapped_column(JSONValue, nullable=True)
+    # why the pair's next meeting could not be booked, and since when: the pair is at risk
+    # until a meeting is booked again (migration 0004)
+    booking_problem: Mapped[str | None] = mapped_column(Text)
+    booking_problem_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
@@ -326,7 +330,9 @@ class Meeting(Base):
     target_date: Mapped[date]
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
-    uid: Mapped[str] = mapped_column(String(255), unique=True)  # iCalendar UID, kept across moves
+    # iCalendar UID: the event's identity, kept across moves; a meeting moved after a decline
+    # is a new attempt of the same event, so attempts may share it (migration 0004)
+    uid: Mapped[str] = mapped_column(String(255), index=True)
     sequence: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     booking_key: Mapped[str] = mapped_column(String(128), unique=True)  # "pair:number:attempt"
     event_id: Mapped[str | None] = mapped_column(String(1024))
@@ -398,6 +404,9 @@ class CalendarFact(Base):
     meeting_uid: Mapped[str] = mapped_column(String(255), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # a ports.FactKind value
     by: Mapped[str | None] = mapped_column(String(320))
+    # the version of the event the fact speaks of (iCalendar SEQUENCE), when the calendar says;
+    # a fact about an older version than the meeting's is stale (migration 0004)
+    sequence: Mapped[int | None] = mapped_column(Integer)
     moved_start: Mapped[datetime | None]  # the new time of a "moved" fact
     moved_end: Mapped[datetime | None]
     dedup_key: Mapped[str] = mapped_column(String(1024), unique=True)

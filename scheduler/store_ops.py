@@ -270,6 +270,7 @@ def record_fact(
     seen_at: datetime,
     moved_start: datetime | None = None,
     moved_end: datetime | None = None,
+    sequence: int | None = None,
 ) -> CalendarFact | None:
     """Log a calendar fact; None if it was logged before, so that it is applied once."""
     values = {
@@ -280,6 +281,7 @@ def record_fact(
         "seen_at": seen_at,
         "moved_start": moved_start,
         "moved_end": moved_end,
+        "sequence": sequence,
         "applied": False,
     }
     stmt = _insert(s, CalendarFact, values).on_conflict_do_nothing(index_elements=["dedup_key"])
@@ -300,8 +302,12 @@ def insert_meeting(
     booking_key: str,
     now: datetime,
     odd_minutes: Mapping[str, int] | None = None,
+    sequence: int = 0,
+    event_id: str | None = None,
+    join_url: str | None = None,
 ) -> bool:
-    """A planned meeting, unless this attempt of it is there already; True if it is new."""
+    """A planned meeting, unless this attempt of it is there already; True if it is new. A
+    move of a booked event passes its `event_id` and the next `sequence`."""
     values = {
         "pair_id": pair_id,
         "number": number,
@@ -312,7 +318,9 @@ def insert_meeting(
         "ends_at": ends_at,
         "uid": uid,
         "booking_key": booking_key,
-        "sequence": 0,
+        "sequence": sequence,
+        "event_id": event_id,
+        "join_url": join_url,
         "state": "planned",
         "odd_minutes": {who: m for who, m in (odd_minutes or {}).items() if m},
         "updated_at": now,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mailbox
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +19,7 @@ from scheduler.cycle import run_cycle
 from scheduler.jobs import Report, Runtime, pair_peers
 from scheduler.reply_address import reply_address
 from scheduler.store import Inbound, Meeting, Outbox, Pair
+from scheduler.store import Person as PersonRow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +31,7 @@ class World:
         database_url: str,
         *,
         edit_people: Callable[[str], str] | None = None,
+        edit_program: Callable[[str], str] | None = None,
     ) -> None:
         shutil.copytree(
             ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
@@ -37,8 +39,12 @@ class World:
         if edit_people is not None:
             people = folder / "org.csv"
             people.write_text(edit_people(people.read_text(encoding="utf-8")), encoding="utf-8")
+        if edit_program is not None:
+            file = folder / "program.yaml"
+            file.write_text(edit_program(file.read_text(encoding="utf-8")), encoding="utf-8")
         self.folder = folder
         env = {"TANDEM_DATABASE_URL": database_url, "TANDEM_SECRET": "scenario-secret"}
+        self.env = env
         self.rt: Runtime = build_runtime(folder / "program.yaml", env)
         self.inbox = mailbox.Maildir(folder / "inbox", create=True)
         self.delivered = 0
@@ -55,6 +61,10 @@ class World:
 
     def pair(self, pair_id: str) -> Pair:
         return next(p for p in self.pairs() if p.id == pair_id)
+
+    def person_name(self, email: str) -> str:
+        with self.rt.store.session() as s:
+            return s.get_one(PersonRow, email).name
 
     def peers(self, pair_id: str) -> list[str]:
         with self.rt.store.session() as s:
@@ -85,6 +95,32 @@ class World:
             rows = s.scalars(select(Inbound).order_by(Inbound.id)).all()
             s.expunge_all()
             return list(rows)
+
+    def status(self) -> str:
+        """What `tandem status` prints for this program."""
+        from click.testing import CliRunner
+
+        from scheduler.cli import cli
+
+        result = CliRunner().invoke(
+            cli, ["status", str(self.folder / "program.yaml")], env=self.env
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def busy_all_day(self, email: str, first: date, last: date) -> None:
+        """`email`'s calendar busy around the clock from `first` to `last` (an all-day event)."""
+        calendar = Calendar()
+        calendar.add("prodid", "-//Scenario//EN")
+        calendar.add("version", "2.0")
+        event = Event()
+        event.add("uid", f"away-{email}")
+        event.add("dtstamp", datetime(2026, 1, 1, tzinfo=UTC))
+        event.add("dtstart", first)
+        event.add("dtend", last)
+        event.add("summary", "Away")
+        calendar.add_component(event)
+        (self.folder / "calendars" / f"{email}.ics").write_bytes(calendar.to_ical())
 
     # mail that reaches the program mailbox
     def deliver(self, message: EmailMessage) -> None:
