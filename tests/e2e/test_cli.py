@@ -98,9 +98,41 @@ def test_validate_fails_on_bad_people_rows_and_names_their_lines(folder: Path) -
         handle.write("ghost@example.com,Ghost,T,Eng,3,nobody@example.com,Mars/Olympus\n")
     result = tandem("validate", "program.yaml", cwd=folder)
     assert result.returncode == 1
-    assert "org.csv:122: email" in result.stderr
-    assert "org.csv:123: " in result.stderr
-    assert "Mars/Olympus" in result.stderr
+    assert "org.csv:122: column 1 (email): duplicate of line 2" in result.stderr
+    assert "org.csv:123: column 7 (timezone): 'Mars/Olympus'" in result.stderr
+    assert "org.csv:123: column 6 (manager_email): 'nobody@example.com'" in result.stderr
+
+
+def _as_excel_in_europe(path: Path) -> None:
+    """Save a comma file as Excel's "CSV UTF-8" does in a semicolon locale: BOM, ';', CRLF."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+
+
+def test_validate_reads_a_semicolon_file_saved_by_excel_in_europe(folder: Path) -> None:
+    _as_excel_in_europe(folder / "org.csv")
+    assert (folder / "org.csv").read_bytes().startswith(b"\xef\xbb\xbfemail;name;title;")
+    result = tandem("validate", "program.yaml", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "120 in the directory, 120 take part" in result.stdout
+
+
+def test_validate_names_file_line_column_and_a_hint_in_a_semicolon_file(folder: Path) -> None:
+    _as_excel_in_europe(folder / "org.csv")
+    with (folder / "org.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.write("ghost@example.com;Ghost;T;Eng;3;p0@exampel.com;Europe/Berln\r\n")
+    result = tandem("validate", "program.yaml", cwd=folder)
+    assert result.returncode == 1
+    lines = result.stderr.replace(f"{folder.resolve()}/", "").splitlines()
+    assert lines == [
+        "  org.csv:122: column 7 (timezone): 'Europe/Berln' is not an IANA time zone such as"
+        " Europe/Paris; did you mean Europe/Berlin? (row of ghost@example.com skipped)",
+        "  org.csv:122: column 6 (manager_email): 'p0@exampel.com' is not in the file; did you"
+        " mean p0@example.com? (row of ghost@example.com skipped)",
+        "Error: 2 problem(s) in the people file; fix them and run again",
+    ]
 
 
 def test_pair_skips_bad_rows_says_why_and_pairs_the_rest(folder: Path) -> None:

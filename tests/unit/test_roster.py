@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scheduler.config import parse_program
 from scheduler.roster import MAX_TEXT, RawPerson, RowProblem, build_roster
 
 LEVELS = {"Senior  Engineer": 4, "staff engineer": 5, "L3": 3}
@@ -126,6 +128,46 @@ def test_a_record_without_a_line_reads_well() -> None:
     assert str(problem) == "google: email: 'nope' is not an email address (row skipped)"
 
 
+def test_a_missing_manager_of_a_record_without_a_line_is_not_in_the_directory() -> None:
+    records = [rec(0, "ann@x.io", source="google", manager_email="zed@x.io")]
+    assert problems_of(records) == [(0, "manager_email", "'zed@x.io' is not in the directory")]
+
+
+def test_a_problem_names_the_column_of_the_cell_when_the_record_has_columns() -> None:
+    columns = {"email": 1, "name": 2, "level": 5, "manager_email": 6, "timezone": 7, "aliases": 9}
+    records = [
+        RawPerson("org.csv", 13, {"email": "ann@x.io", "level": "2", "timezone": "UTC"}, columns),
+        RawPerson(
+            "org.csv",
+            14,
+            {
+                "email": "bob@x.io",
+                "level": "2",
+                "timezone": "Europe/Berln",
+                "manager_email": "ann@x.io",
+                "aliases": "bad@",
+            },
+            columns,
+        ),
+        RawPerson("org.csv", 15, {"email": "ANN@x.io", "level": "2", "timezone": "UTC"}, columns),
+    ]
+    assert [str(problem) for problem in build_roster(records).problems] == [
+        "org.csv:14: column 7 (timezone): 'Europe/Berln' is not an IANA time zone such as"
+        " Europe/Paris; did you mean Europe/Berlin? (row of bob@x.io skipped)",
+        "org.csv:14: column 9 (aliases): 'bad@' is not an email address (alias dropped)",
+        "org.csv:15: column 1 (email): duplicate of line 13, which is kept"
+        " (row of ann@x.io skipped)",
+    ]
+    assert [problem.column for problem in build_roster(records).problems] == [7, 9, 1]
+
+
+def test_a_field_without_a_column_in_the_file_shows_no_column() -> None:
+    record = RawPerson("org.csv", 3, {"email": "ann@x.io", "level": "2"}, {"email": 1, "level": 2})
+    (problem,) = build_roster([record]).problems
+    assert (problem.field, problem.column) == ("timezone", 0)
+    assert str(problem).startswith("org.csv:3: timezone: missing;")
+
+
 # --- text fields ------------------------------------------------------------------------------
 
 
@@ -200,17 +242,78 @@ def test_a_level_is_a_number_or_found_in_the_levels_table(
 
 
 @pytest.mark.parametrize(
-    ("level", "title", "message"),
+    ("level", "title", "field", "message"),
     [
-        ("abc", "", "no level: 'abc' is not a number and not in the levels table"),
-        ("", "Intern", "no level: 'Intern' is not a number and not in the levels table"),
-        ("-1", "", "no level: '-1' is not a number and not in the levels table"),
-        ("", "", "no level: the level and the title are both empty"),
+        (
+            "abc",
+            "",
+            "level",
+            "no level: 'abc' is neither a number nor listed under levels: in the program file;"
+            ' add it there as a line such as "abc: 5"',
+        ),
+        (
+            "",
+            "Intern",
+            "title",
+            "no level: the title 'Intern' is not listed under levels: in the program file;"
+            ' add it there as a line such as "Intern: 5"',
+        ),
+        ("-1", "", "level", "no level: '-1' is not a whole number of 0 or more"),
+        ("3.0", "Intern", "level", "no level: '3.0' is not a whole number of 0 or more"),
+        ("", "", "level", "no level: the level and the title are both empty"),
     ],
 )
-def test_without_a_level_the_row_is_skipped(level: str, title: str, message: str) -> None:
+def test_without_a_level_the_row_is_skipped_and_the_cell_to_fix_named(
+    level: str, title: str, field: str, message: str
+) -> None:
     records = [rec(5, "a@x.io", level=level, title=title)]
-    assert problems_of(records, levels=LEVELS) == [(5, "level", message)]
+    assert problems_of(records, levels=LEVELS) == [(5, field, message)]
+
+
+def test_a_mistyped_title_gets_a_did_you_mean_and_the_line_to_add() -> None:
+    (problem,) = build_roster([rec(5, "a@x.io", level="", title="Senior Enginer")], LEVELS).problems
+    assert problem.message == (
+        "no level: the title 'Senior Enginer' is not listed under levels: in the program file;"
+        " did you mean 'Senior Engineer'? If not, add it there as a line such as"
+        ' "Senior Enginer: 4"'
+    )
+
+
+def test_without_a_levels_table_the_hint_still_shows_the_line_to_add() -> None:
+    (problem,) = build_roster([rec(5, "a@x.io", level="", title="Intern")]).problems
+    assert problem.message.endswith('add it there as a line such as "Intern: 1"')
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Intern", "Head of People's Ops", "Director: Sales", "No", "#1 Fan", "Geschäftsführerin"],
+)
+def test_the_line_to_add_under_levels_reads_back_as_the_title(title: str) -> None:
+    (problem,) = build_roster([rec(5, "a@x.io", level="", title=title)], LEVELS).problems
+    line = problem.message.rsplit('such as "', 1)[1].removesuffix('"')
+    program = parse_program(
+        "program: {name: X, owner: o@x.org, start: 2027-01-11}\n"
+        "provider: {kind: local, people: org.csv, mailbox: m@x.org}\n"
+        f"levels:\n  {line}\n",
+        "program.yaml",
+        Path("/tmp"),
+    )
+    assert list(program.levels) == [title]
+    assert build_roster([rec(5, "a@x.io", level="", title=title)], program.levels).problems == ()
+
+
+def test_with_only_a_title_column_an_empty_level_points_at_the_title() -> None:
+    record = RawPerson(
+        "org.csv",
+        4,
+        {"email": "a@x.io", "name": "A", "title": "", "timezone": "UTC"},
+        {"email": 1, "name": 2, "title": 3, "timezone": 4},
+    )
+    (problem,) = build_roster([record], LEVELS).problems
+    assert str(problem) == (
+        "org.csv:4: column 3 (title): no level: the level and the title are both empty"
+        " (row of a@x.io skipped)"
+    )
 
 
 def test_a_non_numeric_level_without_a_table_is_a_problem() -> None:
@@ -232,6 +335,45 @@ def test_a_timezone_in_the_wrong_case_is_corrected() -> None:
     assert person.timezone == "Asia/Kolkata"
 
 
+@pytest.mark.parametrize(
+    ("zone", "meant"),
+    [
+        ("Europe/Berln", "Europe/Berlin"),
+        ("america/newyork", "America/New_York"),
+        ("America/New York", "America/New_York"),
+        ("Kolkatta", "Asia/Kolkata"),
+        ("Berlin", "Europe/Berlin"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("Pacific Time", "America/Los_Angeles"),
+        ("CEST", "Europe/Berlin"),
+        ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna", "Europe/Amsterdam"),
+        ("(UTC-05:00) Eastern Time (US & Canada)", "America/New_York"),
+        ("GMT+01:00 Central European Time (Europe/Prague)", "Europe/Prague"),
+    ],
+)
+def test_an_unknown_timezone_gets_a_did_you_mean(zone: str, meant: str) -> None:
+    (problem,) = build_roster([rec(4, "a@x.io", timezone=zone)]).problems
+    assert problem.message == (
+        f"{zone!r} is not an IANA time zone such as Europe/Paris; did you mean {meant}?"
+    )
+
+
+@pytest.mark.parametrize("zone", ["+02:00", "UTC+1", "GMT -05:00", "(UTC+05:30)"])
+def test_an_offset_gets_told_to_use_the_zone_of_a_city(zone: str) -> None:
+    (problem,) = build_roster([rec(4, "a@x.io", timezone=zone)]).problems
+    assert problem.message == (
+        f"{zone!r} is not an IANA time zone such as Europe/Paris; an offset does not follow"
+        " summer time: write the zone of the person's city, such as America/New_York or"
+        " Europe/Berlin"
+    )
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "Nowhere", "../etc", "0612345678"])
+def test_a_timezone_with_nothing_close_gets_no_guess(zone: str) -> None:
+    (problem,) = build_roster([rec(4, "a@x.io", timezone=zone)]).problems
+    assert problem.message == f"{zone!r} is not an IANA time zone such as Europe/Paris"
+
+
 # --- manager ----------------------------------------------------------------------------------
 
 
@@ -243,8 +385,61 @@ def test_a_manager_not_in_the_directory_skips_the_row() -> None:
     roster = build_roster(records)
     assert [p.email for p in roster.people] == ["ann@example.com"]
     assert [str(p) for p in roster.problems] == [
-        "org.csv:14: manager_email: 'zed@example.com' is not in the directory "
+        "org.csv:14: manager_email: 'zed@example.com' is not in the file "
         "(row of bob@example.com skipped)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ana.fereira@northwind-loom.example",  # a letter missing
+        "ana.ferreirra@northwind-loom.example",  # one extra
+        "ana.ferriera@northwind-loom.example",  # two swapped
+        "ana.ferreida@northwind-loom.example",  # one wrong
+        "ana.ferreira@northwind-lom.example",  # in the domain
+        "ana.ferreira@northwindloom.example",  # hyphen forgotten
+    ],
+)
+def test_a_mistyped_manager_gets_the_closest_address(typed: str) -> None:
+    records = [
+        rec(2, "ana.ferreira@northwind-loom.example"),
+        rec(3, "ana.pereira@northwind-loom.example"),
+        rec(4, "jonas.weber@northwind-loom.example", manager_email=typed),
+    ]
+    (problem,) = build_roster(records).problems
+    assert problem.message == (
+        f"{typed!r} is not in the file; did you mean ana.ferreira@northwind-loom.example?"
+    )
+
+
+@pytest.mark.parametrize("typed", ["zed@x.io", "j.weber@x.io", "ann@gmail.com", "a@x.io"])
+def test_a_manager_with_no_close_address_is_only_said_to_be_missing(typed: str) -> None:
+    records = [
+        rec(2, "ann@x.io"),
+        rec(3, "b@x.io"),
+        rec(4, "jonas.weber@x.io", manager_email=typed),
+    ]
+    assert problems_of(records) == [(4, "manager_email", f"{typed!r} is not in the file")]
+
+
+def test_the_closest_address_is_never_the_persons_own() -> None:
+    records = [rec(2, "ann.lee@x.io"), rec(3, "ann.le@x.io", manager_email="ann.lea@x.io")]
+    (problem,) = build_roster(records).problems
+    assert problem.message == "'ann.lea@x.io' is not in the file; did you mean ann.lee@x.io?"
+    alone = [rec(3, "ann.le@x.io", manager_email="ann.lea@x.io")]
+    assert problems_of(alone) == [(3, "manager_email", "'ann.lea@x.io' is not in the file")]
+
+
+def test_a_hint_is_given_for_each_row_with_the_same_mistake() -> None:
+    records = [rec(2, "boss.one@x.io")] + [
+        rec(line, f"p{line}@x.io", manager_email="boss.on@x.io", timezone="Europe/Pars")
+        for line in (3, 4)
+    ]
+    messages = [message for _, _, message in problems_of(records)]
+    assert messages == 2 * [
+        "'Europe/Pars' is not an IANA time zone such as Europe/Paris; did you mean Europe/Paris?",
+        "'boss.on@x.io' is not in the file; did you mean boss.one@x.io?",
     ]
 
 
