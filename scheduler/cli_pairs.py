@@ -4,6 +4,8 @@ the same effects as the peers' email replies."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from email.message import Message
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import click
@@ -215,11 +217,16 @@ def clock(config: Path, every_minutes: int) -> None:
     "--config", type=EXISTING_FILE, help="A program, to name the pair and check the sender."
 )
 @click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), help="Read dates as if today were this day."
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Read dates as if today were this day (default: the day in the email's Date header).",
 )
 @user_errors
 def parse_reply(eml: Path, config: Path | None, today: datetime | None) -> None:
-    """Print, as JSON, what Tandem reads in an email: why it did (or did not) pause."""
+    """Print, as JSON, what Tandem reads in an email: why it did (or did not) pause.
+
+    Dates such as "until Friday" are read from the day the email was written (its Date
+    header), as `tandem run` read them when the email arrived; --today overrides that."""
     import json
     from email import policy
     from email.message import EmailMessage
@@ -237,5 +244,30 @@ def parse_reply(eml: Path, config: Path | None, today: datetime | None) -> None:
         from scheduler.bootstrap import build_runtime
 
         runtime = build_runtime(config)
-    day = today.date() if today else datetime.now(UTC).date()
-    click.echo(json.dumps(explain(message, runtime, day), ensure_ascii=False))
+    written = _written(message)
+    if today is not None:
+        day, source = today.date(), "--today"
+    elif written is not None:
+        day = runtime.today(written) if runtime else written.date()
+        source = "the Date header"
+    else:
+        now = datetime.now(UTC)
+        day, source = (runtime.today(now) if runtime else now.date()), "today (no Date header)"
+    result = explain(message, runtime, day)
+    result.update({"today": day.isoformat(), "today_from": source})
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _written(message: Message) -> datetime | None:
+    """When the email says it was written (its Date header), in the writer's own offset
+    (UTC when it gives none); None without a readable Date header."""
+    value = message.get("Date")
+    if value is None:
+        return None
+    moment = getattr(value, "datetime", None)
+    if not isinstance(moment, datetime):
+        try:
+            moment = parsedate_to_datetime(str(value))
+        except (TypeError, ValueError, IndexError):
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

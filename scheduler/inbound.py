@@ -16,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import store_ops
+from scheduler.invites import facts_from_mail
 from scheduler.jobs import Runtime, pair_peers, person_of
 from scheduler.kits import build_email, make_message_id
 from scheduler.lifecycle import apply_command
 from scheduler.mail_checks import authentication_passes, recipient_addresses, sender_addresses
 from scheduler.messages import pair_context
+from scheduler.ports import MeetingFact
 from scheduler.replies import Command, read_reply
 from scheduler.reply_address import pair_from_address, reply_address
-from scheduler.store import Inbound, Outbox, Pair, PairMember
+from scheduler.store import Inbound, Meeting, Outbox, Pair, PairMember
 from scheduler.store import Person as PersonRow
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,11 @@ def handle_reply(
         select(PairMember.email).where(PairMember.pair_id == pair.id, PairMember.email == sender)
     ).first()
     actor = member or _member_email(s, pair, sender)
+    if reading.command is None and not reading.answer:
+        _record(logged, "ignored", reading.reason)  # a thank-you: the reading says no answer
+        return
     if reading.command in (None, Command.HELP):
-        first_line = (
-            ""
-            if reading.command
-            else reading.text.strip().splitlines()[0][:60]
-            if reading.text.strip()
-            else ""
-        )
-        sent = _send_help(rt, s, pair, actor, first_line, now)
+        sent = _send_help(rt, s, pair, actor, reading.unclear, now)
         _record(
             logged,
             "answered" if sent else "ignored",
@@ -167,10 +165,16 @@ def _record(logged: Inbound, outcome: str, detail: str) -> None:
 
 def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str, object]:
     """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
-    the pair it names (with a program) and why; nothing is changed or sent."""
+    the pair it names (with a program), whether the HELP list goes back, and why; nothing is
+    changed or sent. A calendar reply is told apart by the rule `tandem run` follows
+    (scheduler.mailroom): a message that gives calendar facts is read for them only."""
+    facts = facts_from_mail(message)
+    if facts:
+        return _calendar_reply(facts, rt)
     reading = read_reply(message, today=today)
     command = reading.command.name.lower() if reading.command and reading.acts else None
     until = reading.until.isoformat() if reading.until and reading.acts else None
+    help_list = reading.acts and reading.answer and reading.command in (None, Command.HELP)
     pair_id: str | None = None
     reason = reading.reason
     if rt is not None and reading.acts:
@@ -182,9 +186,37 @@ def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str,
             else:
                 pair_id = pair.id
                 if len(senders) != 1 or not _member(s, pair, senders[0]):
-                    command = None
+                    command, help_list = None, False
                     reason += f"; but the sender is not a member of pair {pair.id}, so nothing acts"
                 elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
-                    command = None
+                    command, help_list = None, False
                     reason += "; but DMARC and DKIM failed, so nothing acts"
-    return {"command": command, "until": until, "pair": pair_id, "reason": reason}
+    return {
+        "command": command,
+        "until": until,
+        "pair": pair_id,
+        "reason": reason,
+        "help": help_list,
+    }
+
+
+def _calendar_reply(facts: list[MeetingFact], rt: Runtime | None) -> dict[str, object]:
+    """A calendar reply as `explain` shows it: each fact, and the pair of its meeting."""
+    pair_id: str | None = None
+    if rt is not None:
+        with rt.store.session() as s:
+            uids = [fact.uid for fact in facts]
+            pair_id = s.scalars(select(Meeting.pair_id).where(Meeting.uid.in_(uids))).first()
+    said = "; ".join(f"{fact.by or 'someone'} {fact.kind.value} {fact.uid}" for fact in facts)
+    reason = (
+        f"a calendar reply: {said}; it is read for the calendar only, never as a command, "
+        "and gets no answer" + ("" if rt is None or pair_id else "; no meeting of this program")
+    )
+    return {
+        "command": None,
+        "until": None,
+        "pair": pair_id,
+        "reason": reason,
+        "help": False,
+        "calendar": [{"uid": fact.uid, "kind": fact.kind.value, "by": fact.by} for fact in facts],
+    }

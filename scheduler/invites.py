@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress
 
 from scheduler.header_text import header_text
-from scheduler.mail_checks import sender_addresses
+from scheduler.mail_checks import is_calendar_part, sender_addresses
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
 
 PRODID = "-//Tandem//Peer mentoring//EN"
 METHODS = ("REQUEST", "CANCEL")
 _REPLIES = {"ACCEPTED": FactKind.ACCEPTED, "DECLINED": FactKind.DECLINED}
-_CALENDAR_TYPES = ("text/calendar", "application/ics")
 # The VTIMEZONE covers a year either side of the meeting, so that every client finds the rules
 # in force around it without carrying decades of transitions.
 _ZONE_MARGIN = timedelta(days=366)
@@ -103,7 +102,7 @@ def facts_from_mail(msg: EmailMessage) -> list[MeetingFact]:
         return []
     facts: list[MeetingFact] = []
     for part in msg.walk():
-        if _is_calendar(part):
+        if is_calendar_part(part):
             facts.extend(facts_from_ics(_payload(part), sender=sender))
     return list(dict.fromkeys(facts))
 
@@ -211,13 +210,6 @@ def _sender(msg: Message) -> str | None:
     """The one plain From address, or None (no From, several, or not a plain address)."""
     senders = sender_addresses(msg)
     return _address(senders[0]) if len(senders) == 1 else None
-
-
-def _is_calendar(part: Message) -> bool:
-    if part.get_content_type() in _CALENDAR_TYPES:
-        return True
-    filename = part.get_filename() or ""
-    return part.get_content_maintype() != "multipart" and filename.lower().endswith(".ics")
 
 
 def _payload(part: Message) -> bytes:

@@ -24,6 +24,27 @@ def automatic_reason(message: Message) -> str | None:
     return None
 
 
+def calendar_reason(message: Message) -> str | None:
+    """Why `message` is calendar mail (an iMIP REPLY or CANCEL, Google's or Exchange's
+    "Declined: ..." notice): such mail is read for calendar facts (scheduler.invites) and,
+    like automatic mail, never acts as a command nor gets an answer, since its words are a
+    calendar's. None for mail without a calendar part."""
+    for part in message.walk():
+        if is_calendar_part(part):
+            method = str(part.get_param("method") or "").strip().upper()
+            kind = part.get_content_type() + (f"; method={method}" if method else "")
+            return f"a calendar message ({kind}), read for calendar replies only"
+    return None
+
+
+def is_calendar_part(part: Message) -> bool:
+    """A calendar in a message: text/calendar, application/ics, or a file named *.ics."""
+    if part.get_content_type() in ("text/calendar", "application/ics"):
+        return True
+    filename = part.get_filename() or ""
+    return part.get_content_maintype() != "multipart" and filename.lower().endswith(".ics")
+
+
 def sender_addresses(message: Message) -> list[str]:
     """The addresses of every From header, lower-case; a caller acts only on exactly one."""
     return _addresses(message, ("From",))

@@ -1,38 +1,59 @@
-"""A reply to a Tandem email -> the command a peer gave, or nothing; pure, `today` passed in.
+"""A reply to a Tandem email -> the command a peer gave, or nothing, and whether it gets an
+answer; pure, `today` passed in.
 
 As in Mailman's command runner (src/mailman/runners/command.py), automatic mail is never read,
-only the first lines and the Subject count, and one table both reads commands and writes HELP.
+only the first lines and the Subject count, and one table (scheduler.reply_commands) both
+reads commands and writes HELP. Calendar mail (an iMIP reply, Google's "Declined: ..."
+notice) is read as calendar facts by scheduler.invites and never as a command here.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import Message
 
-from scheduler.mail_checks import automatic_reason
-from scheduler.reply_grammar import Found, first_command, read_line
+from scheduler.mail_checks import automatic_reason, calendar_reason
+from scheduler.reply_answer import answer_for
+from scheduler.reply_commands import (
+    COMMANDS,
+    EMAILS,
+    INVITATION,
+    LANGUAGES,
+    PAIR,
+    Command,
+    CommandEntry,
+    entry_of,
+    help_rows,
+)
+from scheduler.reply_grammar import Found, Vocabulary, first_command, read_line
 from scheduler.reply_text import subject_text, visible_text
-from scheduler.reply_words import fold
+from scheduler.reply_tokens import key
 
-
-class Command(enum.Enum):
-    PAUSE = "pause"
-    RESUME = "resume"
-    END = "end"
-    SKIP = "skip"
-    RESCHEDULE = "reschedule"
-    HELP = "help"
+__all__ = [
+    "COMMANDS",
+    "EMAILS",
+    "INVITATION",
+    "LANGUAGES",
+    "PAIR",
+    "Command",
+    "CommandEntry",
+    "Reading",
+    "help_rows",
+    "parse_command",
+    "read_reply",
+]
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What one inbound email means. `acts` and `answer` are False for automatic mail
-    (auto-replies, bounces, lists), which must never change a pair nor get an answer.
-    `reason` and `text` (the visible reply examined) show addresses as "<address>"."""
+    """What one inbound email means. `acts` and `answer` are False for automatic and
+    calendar mail (auto-replies, bounces, lists, invitation replies), which must never change
+    a pair nor get an answer. With no command, `answer` says whether the HELP list goes back
+    (a question, or what looks like a command Tandem did not understand; not a thank-you),
+    and `unclear` holds the words to quote back as not understood. `reason` and `text` (the
+    visible reply examined) show addresses as "<address>"."""
 
     command: Command | None
     until: date | None
@@ -40,177 +61,89 @@ class Reading:
     acts: bool
     answer: bool
     text: str
+    unclear: str = ""
 
 
-@dataclass(frozen=True)
-class CommandEntry:
-    """One command: its words per language (the first is the one HELP shows), an example
-    that reads as the command, and what it does."""
-
-    command: Command
-    words: Mapping[str, tuple[str, ...]]
-    examples: Mapping[str, str]
-    descriptions: Mapping[str, str]
-
-
-LANGUAGES = ("en", "de", "fr", "es")
-
-COMMANDS: tuple[CommandEntry, ...] = (
-    CommandEntry(
-        Command.PAUSE,
-        {
-            "en": ("pause", "suspend", "break"),
-            "de": ("pause", "pausieren", "aussetzen", "unterbrechen"),
-            "fr": ("pause", "suspendre", "suspendez"),
-            "es": ("pausa", "pausar", "suspender"),
-        },
-        {
-            "en": "pause for 3 weeks",
-            "de": "Pause für 3 Wochen",
-            "fr": "pause pendant 3 semaines",
-            "es": "pausa por 3 semanas",
-        },
-        {
-            "en": "Puts your meetings on hold, for a while or until a date "
-            '("pause until March 2"). Booked dates in between come off both calendars.',
-            "de": "Setzt eure Treffen aus, für eine Weile oder bis zu einem Datum "
-            '("Pause bis 2. März"). Termine in dieser Zeit verschwinden aus beiden Kalendern.',
-            "fr": "Met vos rencontres en pause, un temps ou jusqu'à une date "
-            '("pause jusqu\'au 2 mars"). Les dates prévues entre-temps sont retirées des '
-            "deux agendas.",
-            "es": "Pone vuestras reuniones en pausa, por un tiempo o hasta una fecha "
-            '("pausa hasta el 2 de marzo"). Las fechas reservadas entretanto salen de ambos '
-            "calendarios.",
-        },
-    ),
-    CommandEntry(
-        Command.RESUME,
-        {
-            "en": ("resume", "restart", "continue", "unpause", "back"),
-            "de": ("fortsetzen", "weiter", "weitermachen", "fortfahren"),
-            "fr": ("reprendre", "reprenez", "continuer", "reprise"),
-            "es": ("reanudar", "continuar", "reanude", "reiniciar"),
-        },
-        {"en": "resume", "de": "fortsetzen", "fr": "reprendre", "es": "reanudar"},
-        {
-            "en": "Starts the meetings again after a pause and books the next date.",
-            "de": "Startet die Treffen nach einer Pause wieder und bucht den nächsten Termin.",
-            "fr": "Relance les rencontres après une pause et réserve la prochaine date.",
-            "es": "Reanuda las reuniones tras una pausa y reserva la próxima fecha.",
-        },
-    ),
-    CommandEntry(
-        Command.END,
-        {
-            "en": ("end", "stop", "quit", "unsubscribe", "opt-out"),
-            "de": ("beenden", "ende", "aufhören", "abmelden", "stopp"),
-            "fr": ("terminer", "terminez", "arrêter", "arrêtez", "fin", "arrêt"),
-            "es": ("terminar", "finalizar", "termine", "finalice", "acabar"),
-        },
-        {"en": "end", "de": "beenden", "fr": "terminer", "es": "terminar"},
-        {
-            "en": "Ends the pairing for both of you. No reason needed.",
-            "de": "Beendet das Tandem für euch beide. Ohne Begründung.",
-            "fr": "Met fin au binôme pour vous deux. Sans justification.",
-            "es": "Termina la pareja para los dos. Sin dar motivos.",
-        },
-    ),
-    CommandEntry(
-        Command.SKIP,
-        {
-            "en": ("skip",),
-            "de": ("überspringen", "auslassen", "ausfallen"),
-            "fr": ("sauter", "sautez", "passer"),
-            "es": ("saltar", "omitir", "salte", "omita"),
-        },
-        {"en": "skip", "de": "überspringen", "fr": "sauter", "es": "saltar"},
-        {
-            "en": "Skips the next meeting only; the one after stays as booked.",
-            "de": "Lässt nur das nächste Treffen ausfallen; das folgende bleibt gebucht.",
-            "fr": "Saute seulement la prochaine rencontre ; la suivante reste prévue.",
-            "es": "Salta solo la próxima reunión; la siguiente sigue reservada.",
-        },
-    ),
-    CommandEntry(
-        Command.RESCHEDULE,
-        {
-            "en": ("reschedule", "move", "postpone", "rebook"),
-            "de": ("verschieben", "verlegen"),
-            "fr": ("reporter", "reportez", "déplacer", "déplacez", "décaler"),
-            "es": ("reprogramar", "mover", "reprograme", "posponer"),
-        },
-        {"en": "reschedule", "de": "verschieben", "fr": "reporter", "es": "reprogramar"},
-        {
-            "en": "Finds another time for the next meeting that suits you both.",
-            "de": "Sucht für das nächste Treffen eine andere Zeit, die euch beiden passt.",
-            "fr": "Trouve un autre moment pour la prochaine rencontre, qui vous convient à "
-            "tous les deux.",
-            "es": "Busca otro momento para la próxima reunión que os venga bien a los dos.",
-        },
-    ),
-    CommandEntry(
-        Command.HELP,
-        {"en": ("help", "commands"), "de": ("hilfe",), "fr": ("aide",), "es": ("ayuda",)},
-        {"en": "help", "de": "hilfe", "fr": "aide", "es": "ayuda"},
-        {
-            "en": "Sends you this list.",
-            "de": "Schickt dir diese Liste.",
-            "fr": "Vous envoie cette liste.",
-            "es": "Te envía esta lista.",
-        },
-    ),
-)
-
-
-def help_rows(language: str = "en") -> list[dict[str, str]]:
-    """The HELP email's rows, one per command: {word, example, description}."""
-    if language not in LANGUAGES:
-        raise ValueError(f"no reply words in {language!r}; there are {', '.join(LANGUAGES)}")
-    return [
-        {
-            "word": entry.words[language][0],
-            "example": entry.examples[language],
-            "description": entry.descriptions[language],
-        }
-        for entry in COMMANDS
-    ]
-
-
-def read_reply(message: Message, *, today: date) -> Reading:
-    """What `message` asks for: the first command in the first lines of the visible reply,
-    else in the Subject; automatic mail asks for nothing and gets no answer."""
-    automatic = automatic_reason(message)
-    if automatic is not None:
-        return Reading(None, None, _redacted(automatic), acts=False, answer=False, text="")
+def read_reply(message: Message, *, today: date, email: str = PAIR) -> Reading:
+    """What `message`, a reply to one of Tandem's `email`s (a pair's, or the invitation),
+    asks for: the first command in the first lines of the visible reply, else in the
+    Subject; automatic and calendar mail asks for nothing and gets no answer."""
+    ignored = automatic_reason(message) or calendar_reason(message)
+    if ignored is not None:
+        return Reading(None, None, _redacted(ignored), acts=False, answer=False, text="")
     text = _redacted(visible_text(message))
-    found = first_command(text, _VERBS, _VERB_LAST, today)
+    vocabulary = _VOCABULARIES[email]
+    found = first_command(text, vocabulary, today)
     if found.command is None:
         subject = subject_text(str(message.get("Subject") or ""))
-        in_subject = read_line(subject, _VERBS, _VERB_LAST, today, first_clause_only=True)
+        in_subject = read_line(subject, vocabulary, today, first_clause_only=True)
         if in_subject.command is not None:
             found = Found(in_subject.command, in_subject.until, in_subject.words, "in the Subject")
-    if found.command is None:
-        reason = "no command found in the first lines" + (f"; {found.miss}" if found.miss else "")
-        return Reading(None, None, _redacted(reason), acts=True, answer=True, text=text)
-    reason = _redacted(f"found {found.words!r} {found.where}")
-    return Reading(Command(found.command), found.until, reason, acts=True, answer=True, text=text)
+    if found.command is not None:
+        note = f"; {found.note}" if found.note else ""
+        reason = _redacted(f"found {found.words!r} {found.where}{note}")
+        return Reading(Command(found.command), found.until, reason, True, True, text)
+    elsewhere = _out_of_place(text, email, today)
+    if elsewhere is not None:
+        return elsewhere
+    answer = answer_for(text, found)
+    miss = f"; {found.miss}" if found.miss else ""
+    reason = _redacted(f"no command found in the first lines{miss}; {answer.why}")
+    return Reading(None, None, reason, True, answer.send, text, answer.unclear)
 
 
-def parse_command(text: str, *, today: date) -> tuple[Command, date | None, str] | None:
-    """The first command in the first lines of `text`: the command, the day a pause ends
-    (None when open-ended or not a pause) and the words it was read from."""
-    found = first_command(text, _VERBS, _VERB_LAST, today)
+def parse_command(
+    text: str, *, today: date, email: str = PAIR
+) -> tuple[Command, date | None, str] | None:
+    """The first command in the first lines of `text`, a reply to `email`: the command, the
+    day a pause ends (None when open-ended or not a pause) and the words it was read from."""
+    found = first_command(text, _VOCABULARIES[email], today)
     return None if found.command is None else (Command(found.command), found.until, found.words)
 
 
-_VERBS = {
-    fold(word): entry.command.value
-    for entry in COMMANDS
-    for language in LANGUAGES
-    for word in entry.words[language]
-}
-# German closes a clause with its verb ("können wir das Treffen verschieben?").
-_VERB_LAST = frozenset({fold(word) for entry in COMMANDS for word in entry.words["de"]})
+def _out_of_place(text: str, email: str, today: date) -> Reading | None:
+    """A command of another email's words ("count me in" to a pair's email, "pause" to the
+    invitation): it does nothing here, and gets the HELP list only if its entry says so."""
+    for other in EMAILS:
+        if other == email:
+            continue
+        found = first_command(text, _VOCABULARIES[other], today)
+        if found.command is None:
+            continue
+        entry = entry_of(Command(found.command))
+        if email in entry.offered_in:
+            continue
+        answer = entry.answered_elsewhere
+        outcome = "answered with the list of words" if answer else "so no answer"
+        reason = (
+            f"found {found.words!r} {found.where}, a reply to the {other} email; "
+            f"in a reply to the {email} email it does nothing, {outcome}"
+        )
+        unclear = text.strip().splitlines()[0][:60] if answer else ""
+        return Reading(None, None, _redacted(reason), True, answer, text, unclear)
+    return None
+
+
+def _vocabulary(email: str) -> Vocabulary:
+    """The words of the commands `email` offers, as the grammar reads them."""
+    entries = [entry for entry in COMMANDS if email in entry.offered_in]
+    commands = {entry.command for entry in entries}
+    return Vocabulary(
+        verbs={
+            key(word): entry.command.value
+            for entry in entries
+            for language in LANGUAGES
+            for word in entry.words[language]
+        },
+        # German closes a clause with its verb ("können wir das Treffen verschieben?").
+        verb_last=frozenset(key(word) for entry in entries for word in entry.words["de"]),
+        objects={e.command.value: e.objects for e in entries if e.objects is not None},
+        weak=frozenset(entry.command.value for entry in entries if entry.weak),
+        cancel=bool(commands & {Command.END, Command.SKIP}),
+    )
+
+
+_VOCABULARIES = {email: _vocabulary(email) for email in EMAILS}
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 

@@ -27,21 +27,23 @@ FILLERS = _words(
     "to should must just maybe perhaps ok okay yes yeah yep sure hi hello hey so then now also "
     "actually already really both time think it's its is be go ahead take a an do and all "
     "right good great thanks thank happy ready glad prefer rather gonna going better oh well "
-    "alright instead guess guys team "
+    "alright instead guess guys team sorry afraid unfortunately "
     # de
     "bitte wir ich möchten möchte würden würde gerne gern können könnten kannst könnt kann "
     "lass lasst lassen uns sollten sollen müssen muss wollen will mal doch hallo ja jetzt "
     "gerade erst einmal vorerst eine einen ein zu es gleich danke dann also leider lieber "
-    "stattdessen "
+    "stattdessen bin mich "
     # fr
     "je j' nous on voudrais voudrions aimerais aimerions souhaite souhaitons souhaiterais "
     "souhaiterions peut peut-on pouvons pouvez pourriez pourrait pourrions merci de d' svp stp "
     "bonjour salut oui faire une un il faut veux voulons veut besoin avons ai est-ce que qu' s' "
-    "vous plait alors donc maintenant prefere preferons bien serait bon plutot "
+    "vous plait alors donc maintenant prefere preferons bien serait bon plutot m' desole "
+    "desolee malheureusement volontiers "
     # es
     "por favor podemos podriamos puedes puede pueden quisiera quisieramos quiero queremos me "
     "nos gustaria necesito necesitamos vamos hola si vale hacer una hay tengo tenemos ahora "
-    "bueno gracias preferimos prefiero deberiamos debemos mejor"
+    "bueno gracias preferimos prefiero deberiamos debemos mejor siento perdon lamentablemente "
+    "encantado encantada"
 )
 
 OBJECTS = _words(
@@ -97,3 +99,40 @@ WHOLE_PAIRING = _words(
     "pairing pair mentoring mentorship program programme tandem partnership subscription "
     "everything programm mentorat binome mentoria programa pareja"
 )
+
+# The words that may stand around a consent command (join, leave, no thanks): the program and
+# little else, so that "I'll join the call" or "leave it to me" are not read as consent.
+PROGRAM = _words(
+    "the this our program programme tandem mentoring peer-mentoring scheme pilot initiative "
+    "round rounds emails mails list in of from at to please thanks thank you now "
+    "das dem den der die dieses programm tandem mentoring am beim im vom aus an bitte danke "
+    "le la les l' du au des ce programme mentorat binome merci svp stp "
+    "el la los las del al en de este programa mentoria gracias por favor"
+)
+
+# A line that opens with one of these and has a name or two after it greets ("Hi Ana,").
+GREETINGS = _words(
+    "hi hello hey dear morning hallo liebe lieber moin servus guten bonjour salut coucou "
+    "cher chere hola buenos buenas estimado estimada querido querida"
+)
+# What may stand beside a weak command on its line ("No thanks, sorry!", "Nein danke, Gruß").
+POLITE = _words(
+    "thanks thank you so much sorry cheers best regards kind anyway again though bye ok okay "
+    "danke trotzdem sorry gruss grusse viele liebe leider merci quand meme desole desolee "
+    "cordialement bien gracias saludos igualmente lo siento perdon de todos modos"
+)
+
+# Before "help", these offer it rather than ask for it ("happy to help", "glad to help").
+OFFERS = _words("happy glad ready always")
+
+# Requests to change something that Tandem has no word for: a reply that opens with one of
+# these is answered with the list of words ("hold the meetings", "delete me").
+UNKNOWN_REQUESTS = _words(
+    "hold halt delete remove withdraw unregister deregister unenroll unenrol freeze snooze "
+    "defer delay unpair "
+    "stornieren loschen entfernen austragen verzogern "
+    "supprimer retirer desabonner desinscrivez annulez "
+    "borrar eliminar retirar aplazar retrasar"
+)
+# Everyday words one letter away from a command word, which are not misspelt commands.
+NOT_MISSPELT = _words("cause causa pauses paused breaks")

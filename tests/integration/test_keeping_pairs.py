@@ -192,13 +192,67 @@ def test_a_reply_in_the_thread_from_a_member_acts_without_the_reply_address(worl
 
 def test_a_reply_with_no_command_gets_one_help_answer_a_day(world: World) -> None:
     pair_id, a, _ = first_pair(world)
-    world.reply(pair_id, a, "Thanks, looking forward to it!")
+    # two questions (a thank-you gets no answer at all since issue 9 item 7, see below)
+    world.reply(pair_id, a, "How does this work?")
     world.reply(pair_id, a, "What do I do now?")
     world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
     answers = world.sent("help", pair_id)
     assert len(answers) == 1
     assert [str(m["To"]).rpartition("<")[2].rstrip(">") for m in answers] == [a]
     assert world.pair(pair_id).state == "active"
+
+
+def test_a_thank_you_gets_no_email_back_and_is_logged_as_ignored(world: World) -> None:
+    pair_id, a, b = first_pair(world)
+    world.reply(pair_id, a, "Thanks, looking forward to it!")
+    world.reply(pair_id, b, "Danke, freue mich!")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.sent("help") == []
+    logged = world.inbound()[-2:]
+    assert [(row.outcome, row.pair_id) for row in logged] == [("ignored", pair_id)] * 2
+    assert all(
+        row.detail.endswith("neither a question nor a command, so no answer") for row in logged
+    )
+    assert world.pair(pair_id).state == "active"
+
+
+def test_a_pause_with_a_length_and_a_return_date_ends_on_the_return_date(world: World) -> None:
+    pair_id, a, _ = first_pair(world)
+    world.reply(pair_id, a, "Sorry, I need to pause for 2 weeks - back on Feb 8")
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+
+    pair = world.pair(pair_id)
+    assert (pair.state, pair.paused_until) == ("paused", date(2027, 2, 8))
+    states = {m.number: m.state for m in world.meetings(pair_id)}
+    assert states[2] == "cancelled", "meeting 2 (25 January) is after 2 weeks but before 8 Feb"
+    assert "the day you are back wins over 'for 2 weeks'" in world.inbound()[-1].detail
+    paused = world.sent("paused", pair_id)
+    assert len(paused) == 1
+    body = paused[0].get_body(("plain",))
+    assert body is not None and "paused your conversations until Monday 8 February" in (
+        body.get_content()
+    )
+
+    world.cycle(datetime(2027, 2, 8, 12, tzinfo=UTC))
+    assert world.pair(pair_id).state == "active", "back on the day they said"
+
+
+def test_parse_reply_reads_a_decline_as_run_does_and_names_its_pair(world: World) -> None:
+    from scheduler.inbound import explain
+
+    pair_id, a, _ = first_pair(world)
+    first = world.meetings(pair_id)[0]
+    # the note of a decline says "skip": it must not act as a command, here nor in `run`
+    decline = world.decline(first, a, note="Travelling - let's skip this one", deliver=False)
+    shown = explain(decline, world.rt, date(2027, 1, 5))
+    assert (shown["command"], shown["pair"], shown["help"]) == (None, pair_id, False)
+    assert shown["calendar"] == [{"uid": first.uid, "kind": "declined", "by": a}]
+
+    world.deliver(decline)
+    world.cycle(datetime(2027, 1, 5, 12, tzinfo=UTC))
+    assert world.meetings(pair_id)[0].state == "skipped", "the fact was taken, as shown"
+    assert world.sent("confirmation", pair_id) == [] and world.sent("help") == []
+    assert world.inbound()[-1].detail == "1 calendar fact(s)"
 
 
 def test_no_nudge_goes_to_a_paused_pair(world: World) -> None:

@@ -158,8 +158,11 @@ class World:
             self.deliver(message)
         return message
 
-    def decline(self, meeting: Meeting, sender: str) -> None:
-        """An iMIP REPLY declining a meeting, as a calendar client sends it."""
+    def decline(
+        self, meeting: Meeting, sender: str, *, note: str = "Declined", deliver: bool = True
+    ) -> EmailMessage:
+        """An iMIP REPLY declining a meeting, as a calendar client sends it, with `note` as
+        its text; delivered to the program mailbox unless `deliver` is False."""
         self.delivered += 1
         reply = Calendar()
         reply.add("prodid", "-//Scenario//EN")
@@ -181,8 +184,10 @@ class World:
         message["To"] = self.rt.program.provider.mailbox
         message["Subject"] = "Declined: conversation"
         message["Message-ID"] = f"<decline-{self.delivered}@mail.example>"
-        message.set_content("Declined")
+        message.set_content(note)
         message.add_attachment(
             reply.to_ical(), maintype="text", subtype="calendar", params={"method": "REPLY"}
         )
-        self.deliver(message)
+        if deliver:
+            self.deliver(message)
+        return message

@@ -376,3 +376,40 @@ def _quoted_commands_acting(visible: Callable[[str], str | None]) -> str:
             if (after and after[0]) != (before and before[0]):
                 acting.add(sample.name)
     return f"{len(acting)} of {len(quoting)} messages"
+
+
+# Issue 9 item 7: who gets the HELP list back. Labelled here from the visible reply itself,
+# independently of the rules under test: a thank-you or pleasantry, or a question ("?").
+THANK_YOU = re.compile(
+    r"\b(?:thanks?|thanx|thank you|merci|danke|gracias|awesome|super)\b|спасибо|:\+1:|🎉"
+    r"|^(?:ok|okay|yes|hey)\b",
+    re.I | re.M,
+)
+
+
+def test_help_goes_to_questions_and_never_to_a_thank_you() -> None:
+    """Prints how many corpus replies with no command get the HELP list: before issue 9
+    item 7 every one a person wrote did (176 of 176); now 8: the 7 with a "?" (one of them
+    "Can you help?", the HELP command) and one question without it ("If there are some other
+    endpoints, can you please tell the endpoints"). No thank-you-style reply gets it (30 of
+    them, labelled by THANK_YOU), every question does."""
+    if not samples():
+        _skip_or_fail()
+    readings = {s.name: read_reply(as_message(s.text), today=TODAY) for s in samples()}
+    people = {
+        name: r for name, r in readings.items() if r.acts and r.command in (None, Command.HELP)
+    }
+    questions = {name for name, r in people.items() if "?" in r.text}
+    thanks = {name for name, r in people.items() if THANK_YOU.search(r.text)} - questions
+    answered = {name for name, r in people.items() if r.answer}
+    print(
+        f"\nHELP answers: before {len(people)} of {len(people)} replies with no command, "
+        f"after {len(answered)}; questions {len(questions)} (all answered: "
+        f"{questions <= answered}), thank-you-style {len(thanks)} (answered: "
+        f"{len(thanks & answered)})"
+    )
+    for name in sorted(answered):
+        print(f"  answered: {name}: {people[name].reason}")
+    assert questions and questions <= answered
+    assert len(thanks) >= 20 and not thanks & answered, sorted(thanks & answered)
+    assert (len(people), len(answered)) == (176, 8)
