@@ -22,6 +22,7 @@ from scheduler.cadence import meeting_targets, next_to_book
 from scheduler.config_schema import Program
 from scheduler.faults import crash_point
 from scheduler.kits import Kits
+from scheduler.local_time import short_time
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, MeetingTarget, Person
 from scheduler.planning import busy_window, choose_slot
@@ -59,11 +60,26 @@ class Runtime:
 
 @dataclass
 class Report:
-    """What one step did, in words for the summary of `tandem run`."""
+    """What one step did, in words for the summary of `tandem run`: pair names and local
+    times, never internal keys. `notes` say how things stand (the directory's size, the next
+    round); they are not news, so a run with notes only is a run where nothing new happened."""
 
     step: str
     done: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def said_when(rt: Runtime, start: datetime) -> str:
+    """A meeting time for a report line, in the program's zone and locale:
+    "Tue, Jan 12, 10:00 AM (Eastern Time)"."""
+    details = rt.program.program
+    return short_time(start, details.timezone, details.locale)
+
+
+def pair_names(s: Session, pair_id: str) -> str:
+    """A pair as a report line names it: "Ana Lima & Bo Chen"."""
+    return " & ".join(p.display_name for p in pair_peers(s, pair_id))
 
 
 def person_of(row: PersonRow) -> Person:
@@ -77,6 +93,7 @@ def person_of(row: PersonRow) -> Person:
         manager_email=row.manager_email,
         timezone=row.timezone,
         aliases=tuple(row.aliases),
+        attributes=dict(row.attributes or {}),
     )
 
 
@@ -108,9 +125,8 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
             burden=ledger,
         )
         if isinstance(slot, NoSlot):
-            report.problems.append(
-                f"pair {item.pair_id}, meeting {item.target.number}: {slot.reason}"
-            )
+            names = " & ".join(p.display_name for p in item.peers)
+            report.problems.append(f"{names}, conversation {item.target.number}: {slot.reason}")
             continue
         previous[item.pair_id] = slot.start
         for email, minutes in slot.odd_minutes.items():
@@ -124,8 +140,9 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
             if pair.state != "active" or not _record_plan(rt, s, pair, item.target, slot, now):
                 continue
             crash_point("plan")
+            names = " & ".join(p.display_name for p in item.peers)
             report.done.append(
-                f"pair {pair.id}, meeting {item.target.number}: {slot.start:%Y-%m-%d %H:%M} UTC"
+                f"Planned: {names}, conversation {item.target.number}, {said_when(rt, slot.start)}"
             )
     return report
 
@@ -244,14 +261,17 @@ def _plan_one(
         burden=pair.odd_minutes,
         not_before=not_before,
     )
+    names = " & ".join(p.display_name for p in peers)
     if isinstance(slot, NoSlot):
-        report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
+        report.problems.append(f"{names}, conversation {target.number}: {slot.reason}")
         return None
     if not record:
         return slot
     if not _record_plan(rt, s, pair, target, slot, now, attempt=attempt):
         return None
-    report.done.append(f"pair {pair.id}, meeting {target.number}: {slot.start:%Y-%m-%d %H:%M} UTC")
+    report.done.append(
+        f"Planned: {names}, conversation {target.number}, {said_when(rt, slot.start)}"
+    )
     return slot
 
 
@@ -330,7 +350,10 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
             )
             if by_mail:
                 enqueue_invitation(rt, s, meeting, booking, now, method="REQUEST")
-            report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")
+            names = " & ".join(a.name or a.email for a in booking.attendees)
+            report.done.append(
+                f"Booked: {names}, conversation {meeting.number}, {said_when(rt, booking.start)}"
+            )
     return report
 
 
@@ -419,7 +442,7 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
                 continue
             if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", {"booked": not by_mail}, now):
                 crash_point("kit")
-                report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
+                report.done.append(f"Launch kit: {' & '.join(p.display_name for p in peers)}")
     return report
 
 

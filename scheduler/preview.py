@@ -4,7 +4,6 @@ send, and writes it into one folder. It writes nothing anywhere else and sends n
 from __future__ import annotations
 
 import csv
-import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program
 from scheduler.kits import Kits
+from scheduler.mail_labels import readable_name
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Person
 from scheduler.pairing import pair_people
@@ -84,7 +84,7 @@ def write_preview(
     return [
         f"{len(result.groups)} groups ({result.trios} trios), {len(result.unpaired)} waiting",
         f"plan of the first {len(targets)} meeting(s) of each pair in {out / 'plan.csv'}",
-        f"each pair's launch kit in {out}/pair-NNN-*/",
+        f"each pair's launch kit in {out}/pair-NNN <names>/",
     ]
 
 
@@ -100,7 +100,8 @@ def _write_pair(
     secret: bytes,
 ) -> None:
     pair_id = f"preview{number}"
-    folder = out / f"pair-{number:03d}-{_slug(' '.join(p.display_name for p in peers))}"
+    names = " & ".join(p.display_name for p in peers)
+    folder = out / readable_name(f"pair-{number:03d} {names}", fallback=f"pair-{number:03d}")
     folder.mkdir(exist_ok=True)
     context = pair_context(program, pair_id, peers, views, secret, start)
     context["booked"] = True
@@ -120,10 +121,6 @@ def _write_pair(
         reply_to=reply_address(program.provider.mailbox, pair_id, secret),
     )
     (folder / "launch_kit.eml").write_bytes(mail.raw)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "pair"
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -16,6 +16,7 @@ from scheduler.config_schema import Program
 from scheduler.faults import crash_point
 from scheduler.jobs import Report, Runtime, person_of
 from scheduler.leases import holder_name, take_lease
+from scheduler.local_time import day_words
 from scheduler.model import Person, add_span
 from scheduler.pairing import PairingRules, pair_people
 from scheduler.participants import select_participants
@@ -38,7 +39,7 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
     with rt.store.session() as s:
         store_ops.upsert_people(s, rows, now=now)
         store_ops.mark_removed(s, {person.email for person in roster.people}, now=now)
-    report.done.append(f"{len(roster.people)} people, {len(chosen)} taking part")
+    report.notes.append(f"{len(roster.people)} people in the directory, {len(chosen)} taking part")
     if roster.problems:
         skipped = len({(p.source, p.line) for p in roster.problems if p.skipped})
         report.problems.append(f"{skipped} directory row(s) skipped")
@@ -70,7 +71,7 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
     holder = holder_name()
     with rt.store.session() as s:
         if not take_lease(s, "round", holder, ttl=ROUND_LEASE):
-            report.done.append("another worker is pairing")
+            report.notes.append("another worker is pairing")
             return report
     try:
         with rt.store.session() as s:
@@ -85,9 +86,8 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     last = s.scalars(select(Round).order_by(Round.opened_at.desc()).limit(1)).first()
     today = rt.today(now)
     if last is not None and add_span(rt.today(last.opened_at), rt.program.rounds.every) > today:
-        report.done.append(
-            f"next round on {add_span(rt.today(last.opened_at), rt.program.rounds.every)}"
-        )
+        due = add_span(rt.today(last.opened_at), rt.program.rounds.every)
+        report.notes.append(f"next round on {day_words(due, rt.program.program.locale)}")
         return
     taken = set(s.scalars(select(PairMember.email).join(Pair).where(Pair.state != "ended")))
     rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
@@ -97,7 +97,7 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
         if r.participating and r.email not in taken and r.level is not None
     ]
     if len(waiting) < 2 and last is not None:
-        report.done.append(f"{len(waiting)} waiting: no round needed")
+        report.notes.append(f"{len(waiting)} waiting for a peer: no round needed")
         return
     seed = seed if seed is not None else round_seed(now)
     result = pair_people(
@@ -119,8 +119,9 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
         )
         s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
     crash_point("round")
+    trios = f" ({result.trios} of them trios)" if result.trios else ""
     report.done.append(
-        f"round {round_.id}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
+        f"Round {round_.id}: {len(result.groups)} pairs{trios}, {len(result.unpaired)} waiting"
     )
 
 

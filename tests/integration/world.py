@@ -30,6 +30,7 @@ class World:
         database_url: str,
         *,
         edit_people: Callable[[str], str] | None = None,
+        edit_program: Callable[[Path], None] | None = None,
     ) -> None:
         shutil.copytree(
             ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
@@ -37,6 +38,8 @@ class World:
         if edit_people is not None:
             people = folder / "org.csv"
             people.write_text(edit_people(people.read_text(encoding="utf-8")), encoding="utf-8")
+        if edit_program is not None:
+            edit_program(folder)
         self.folder = folder
         env = {"TANDEM_DATABASE_URL": database_url, "TANDEM_SECRET": "scenario-secret"}
         self.rt: Runtime = build_runtime(folder / "program.yaml", env)
