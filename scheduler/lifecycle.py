@@ -291,9 +291,11 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
             kind, key = notice.pop("kind"), notice.pop("key")
             was, was_number = notice.pop("was", None), notice.pop("was_number", "0")
             extra: dict[str, object] = dict(notice)
-            if was is not None:  # a move: the confirmation shows the time it had
-                extra["about"] = _as_it_was(
-                    rt, s, pair, int(was_number), datetime.fromisoformat(was)
+            if kind == "confirmation":  # a move shows the time it had (older notes did not)
+                extra["about"] = (
+                    _as_it_was(rt, s, pair, int(was_number), datetime.fromisoformat(was))
+                    if was is not None
+                    else None
                 )
             if kind == "nudge":
                 skipped = s.get(Meeting, int(notice["skipped"]))

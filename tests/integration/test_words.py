@@ -257,3 +257,24 @@ def test_dates_in_a_program_with_another_locale_follow_it(tmp_path: Path, store_
     text = text_of(world.sent("launch_kit", pair_id)[0])
     assert "Nordamerikanische Ostküstenzeit (New York)" in text
     assert "then monthly until Dezember 2027" in text, "the templates' own words stay English"
+
+
+def test_a_confirmation_owed_from_before_this_version_is_still_sent(world: World) -> None:
+    # pending notes written before `about` existed have no "was": the note goes out without it
+    from scheduler.lifecycle import send_pending_notices
+    from scheduler.store import Pair
+
+    pair_id = world.pairs()[0].id
+    with world.rt.store.session() as s:
+        s.get_one(Pair, pair_id).pending_notice = {
+            "kind": "confirmation",
+            "key": f"reschedule:{pair_id}:old",
+            "by_name": "",
+            "done": "conversation 1 has moved to a new time that suits you both.",
+        }
+    report = send_pending_notices(world.rt, datetime(2026, 12, 2, 9, tzinfo=UTC))
+    assert len(report.done) == 1 and report.done[0].startswith("Confirmation: ")
+    world.cycle(datetime(2026, 12, 2, 9, tzinfo=UTC))
+    (note,) = world.sent("confirmation", pair_id)
+    assert "Done: conversation 1 has moved" in text_of(note)
+    assert "was booked for" not in text_of(note)
