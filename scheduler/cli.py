@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -19,10 +19,11 @@ import click
 from integrations.local.pairs_csv import read_history_csv, write_pairs_csv
 from integrations.local.people_csv import load_roster
 from scheduler.cadence import meeting_targets
-from scheduler.cli_errors import EXISTING_FILE, user_errors
+from scheduler.cli_errors import EXISTING_FILE, NOW_HELP, moment, user_errors
 from scheduler.config import load_program
 from scheduler.config_schema import Program
 from scheduler.errors import UserError
+from scheduler.jobs import Report
 from scheduler.kits import Kits
 from scheduler.pairing import PairingResult, pair_people
 from scheduler.participants import select_participants
@@ -144,7 +145,7 @@ def pair(people_csv: Path, config: Path, history: Path | None, seed: int | None,
 @click.option(
     "--seed", type=int, help="The pairing seed. Default: the program's own for the round."
 )
-@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601).")
+@click.option("--now", "now_text", help=NOW_HELP)
 @user_errors
 def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> None:
     """A dry run: what `tandem run` would do now, written into OUT; nothing is sent or stored."""
@@ -170,7 +171,7 @@ def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> 
         roster,
         build_calendar(program),
         out,
-        PreviewSettings(_moment(now_text), seed, state, settings.secret or None),
+        PreviewSettings(moment(now_text), seed, state, settings.secret or None),
     )
     for line in lines:
         click.echo(line)
@@ -178,7 +179,7 @@ def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> 
 
 @cli.command()
 @click.argument("config", type=EXISTING_FILE)
-@click.option("--now", "now_text", help="Pretend it is this moment (ISO 8601), to rehearse a date.")
+@click.option("--now", "now_text", help=NOW_HELP)
 @click.option(
     "--first-run",
     is_flag=True,
@@ -195,7 +196,7 @@ def run(config: Path, now_text: str | None, first_run: bool, seed: int | None) -
     from scheduler.rounds import check_first_run
 
     runtime = build_runtime(config)
-    now = _moment(now_text)
+    now = moment(now_text)
     refusal = check_first_run(runtime, now, first_run=first_run)
     if refusal is not None:
         raise UserError(refusal)
@@ -212,30 +213,32 @@ def run(config: Path, now_text: str | None, first_run: bool, seed: int | None) -
             )
     else:
         reports = run_cycle(runtime, now, lambda title: click.echo(f"{title}...", err=True))
+    _print_reports(reports)
+
+
+def _print_reports(reports: Sequence[Report]) -> None:
+    """What the run did, in people's words: for each step that did something, one summary line
+    that scripts may rely on ("book: 58 done"), then what it did, by pair names and local
+    times; a step with only notes gets one line. A run that did nothing says "nothing new",
+    with any problems below it."""
+    if not any(report.done for report in reports):
+        click.echo("nothing new")
+        for report in reports:
+            for line in report.problems[:10]:
+                click.echo(f"  problem: {line}")
+        return
     for report in reports:
-        shown = report.done[:5] + (
-            [f"... and {len(report.done) - 5} more"] if len(report.done) > 5 else []
-        )
-        click.echo(
-            f"{report.step}: {len(report.done)} done"
-            + (f", {len(report.problems)} problem(s)" if report.problems else "")
-        )
-        for line in shown:
+        if not report.done and not report.problems:
+            for note in report.notes:
+                click.echo(f"{report.step}: {note}")
+            continue
+        problems = f", {len(report.problems)} problem(s)" if report.problems else ""
+        click.echo(f"{report.step}: {len(report.done)} done{problems}")
+        more = [f"... and {len(report.done) - 5} more"] if len(report.done) > 5 else []
+        for line in [*report.notes, *report.done[:5], *more]:
             click.echo(f"  {line}")
         for line in report.problems[:10]:
             click.echo(f"  problem: {line}")
-
-
-def _moment(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UserError(
-            f"--now: {text!r} is not an ISO 8601 moment such as 2027-01-04T09:00:00+00:00"
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _local_roster(program: Program) -> Roster:

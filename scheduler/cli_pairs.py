@@ -12,7 +12,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.cli_errors import EXISTING_FILE, user_errors
+from scheduler.cli_errors import EXISTING_FILE, NOW_HELP, moment, user_errors
 from scheduler.errors import UserError
 
 
@@ -55,13 +55,15 @@ def list_pairs(config: Path, state: str) -> None:
             )
 
 
-def _steer(command: str, config: Path, pair_id: str, until: date | None) -> None:
+def _steer(
+    command: str, config: Path, pair_id: str, until: date | None, now_text: str | None
+) -> None:
     from scheduler.bootstrap import build_runtime
     from scheduler.lifecycle import apply_command
     from scheduler.store import Pair
 
     rt = build_runtime(config)
-    now = datetime.now(UTC)
+    now = moment(now_text)
     with rt.store.session() as s:
         pair = s.get(Pair, pair_id, with_for_update=True)
         if pair is None:
@@ -89,9 +91,10 @@ for name, helptext in (
             type=click.DateTime(["%Y-%m-%d"]),
             help="With pause: resume on this date.",
         )
+        @click.option("--now", "now_text", help=NOW_HELP)
         @user_errors
-        def steer(config: Path, pair_id: str, until: datetime | None) -> None:
-            _steer(command, config, pair_id, until.date() if until else None)
+        def steer(config: Path, pair_id: str, until: datetime | None, now_text: str | None) -> None:
+            _steer(command, config, pair_id, until.date() if until else None, now_text)
 
     make(name, helptext)
 

@@ -19,6 +19,7 @@ from pydantic import PlainValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from scheduler.durations import parse_hours, parse_span, parse_weekday
+from scheduler.local_time import locale_hint, locale_tag
 from scheduler.model import Hours, Span, Unit, Weekday
 
 
@@ -108,6 +109,14 @@ def _time_zone(value: object) -> str:
         hint = did_you_mean(str(value), _zones().values())
         raise invalid("expected a time zone name such as America/New_York or Europe/Paris", hint)
     return zone
+
+
+def _locale(value: object) -> str:
+    tag = locale_tag(value) if isinstance(value, str) else None
+    if tag is None:
+        hint = locale_hint(value) if isinstance(value, str) else None
+        raise invalid("expected a locale such as en-US, en-GB, de-DE, fr-FR or es-ES", hint)
+    return tag
 
 
 def _start_date(value: object) -> date:
@@ -204,6 +213,7 @@ MeetingLength = Annotated[timedelta, PlainValidator(_meeting_length)]
 Stretch = Annotated[timedelta, PlainValidator(_stretch)]
 HoursOfDay = Annotated[Hours, PlainValidator(_hours)]
 TimeZone = Annotated[str, PlainValidator(_time_zone)]
+LocaleTag = Annotated[str, PlainValidator(_locale)]
 StartDate = Annotated[date, PlainValidator(_start_date)]
 OptionalText = Annotated[str, PlainValidator(_optional_text)]
 Count0 = Annotated[int, whole_number(0)]

@@ -34,6 +34,7 @@ from scheduler.config_fields import (
     EnvName,
     Finding,
     HoursOfDay,
+    LocaleTag,
     LocalPath,
     MeetingLength,
     OptionalText,
@@ -47,6 +48,7 @@ from scheduler.config_fields import (
     one_of,
     refuse,
 )
+from scheduler.local_time import DEFAULT_LOCALE
 from scheduler.model import Hours, Phase, Span, Unit, Weekday, add_span
 
 Kind = Literal["local", "google", "microsoft"]
@@ -79,8 +81,10 @@ class Section(BaseModel):
 class ProgramDetails(Section):
     name: Text = Field(examples=["Peer Mentoring 2027"])
     owner: Email = Field(examples=["people-team@example.com"])
+    owner_name: OptionalText = ""
     purpose: OptionalText = ""
     timezone: TimeZone = "UTC"
+    locale: LocaleTag = DEFAULT_LOCALE
     start: StartDate = Field(examples=["2027-01-11"])
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from scheduler import store_ops
 from scheduler.jobs import Report, Runtime
 from scheduler.kits import and_list, build_email, make_message_id
+from scheduler.local_time import zone_name
 from scheduler.store import Meeting, Outbox, Pair, PairMember, Round
 from scheduler.store import Person as PersonRow
 
@@ -122,7 +123,7 @@ def send_owner_digest(rt: Runtime, now: datetime) -> Report:
         cid = f"chart.{year}-w{week:02d}@{domain}"
         png = chart_png(meetings_per_week(s, now=now.astimezone(rt.zone)))
         owner = rt.program.program.owner
-        name = _owner_name(s, owner)
+        name = rt.program.program.owner_name or _owner_name(s, owner)
         rendered = rt.kits.render("owner_digest", _context(rt, s, now, cid, name))
         message_id = make_message_id(key, domain)
         message = build_email(
@@ -153,24 +154,26 @@ def send_owner_digest(rt: Runtime, now: datetime) -> Report:
 def _context(
     rt: Runtime, s: Session, now: datetime, cid: str, owner_name: str | None
 ) -> dict[str, object]:
+    """The digest's context. The owner is greeted by program.owner_name, else by their name in
+    the directory, else neutrally ("Hello,"): an address such as people-team@ is no name."""
     details = rt.program.program
     stats = digest_stats(s, now=now, since=now - PERIOD)
     risky = _at_risk(s)
-    name = owner_name or details.owner.partition("@")[0]
+    name = owner_name or ""
     return {
         "program": {
             "name": details.name,
             "purpose": details.purpose.strip(),
             "owner": details.owner,
-            "owner_name": details.name + " team",
+            "owner_name": details.owner_name or details.name + " team",
         },
         "recipient": {
             "name": name,
-            "first_name": name.split()[0],
+            "first_name": name.split()[0] if name else "",
             "email": details.owner,
             "title": "",
             "department": "",
-            "timezone": details.timezone,
+            "timezone": zone_name(details.timezone, details.locale),
         },
         "stats": {
             "active_pairs": stats.active_pairs,

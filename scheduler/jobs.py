@@ -22,6 +22,7 @@ from scheduler.cadence import meeting_targets, next_to_book
 from scheduler.config_schema import Program
 from scheduler.faults import crash_point
 from scheduler.kits import Kits
+from scheduler.local_time import short_time
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Interval, MeetingTarget, Person
 from scheduler.planning import DueMeeting, choose_slot, plan_slots, window_of
@@ -61,11 +62,26 @@ class Runtime:
 
 @dataclass
 class Report:
-    """What one step did, in words for the summary of `tandem run`."""
+    """What one step did, in words for the summary of `tandem run`: pair names and local
+    times, never internal keys. `notes` say how things stand (the directory's size, the next
+    round); they are not news, so a run with notes only is a run where nothing new happened."""
 
     step: str
     done: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def said_when(rt: Runtime, start: datetime) -> str:
+    """A meeting time for a report line, in the program's zone and locale:
+    "Tue, Jan 12, 10:00 AM (Eastern Time)"."""
+    details = rt.program.program
+    return short_time(start, details.timezone, details.locale)
+
+
+def pair_names(s: Session, pair_id: str) -> str:
+    """A pair as a report line names it: "Ana Lima & Bo Chen"."""
+    return " & ".join(p.display_name for p in pair_peers(s, pair_id))
 
 
 def person_of(row: PersonRow) -> Person:
@@ -79,6 +95,7 @@ def person_of(row: PersonRow) -> Person:
         manager_email=row.manager_email,
         timezone=row.timezone,
         aliases=tuple(row.aliases),
+        attributes=dict(row.attributes or {}),
     )
 
 
@@ -100,15 +117,16 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
             if pair.state != "active":
                 continue
             if isinstance(slot, NoSlot):
-                where = f"pair {item.pair_id}, meeting {item.target.number}"
-                report.problems.append(f"{where}: {slot.reason}")
+                names = " & ".join(p.display_name for p in item.peers)
+                report.problems.append(f"{names}, conversation {item.target.number}: {slot.reason}")
                 tell_unbookable(rt, s, pair, item.target, 0, slot.reason, now)
                 continue
             if not _record_plan(rt, s, pair, item.target, slot, now):
                 continue
             crash_point("plan")
+            names = " & ".join(p.display_name for p in item.peers)
             report.done.append(
-                f"pair {pair.id}, meeting {item.target.number}: {slot.start:%Y-%m-%d %H:%M} UTC"
+                f"Planned: {names}, conversation {item.target.number}, {said_when(rt, slot.start)}"
             )
     return report
 
@@ -248,14 +266,17 @@ def _plan_one(
         burden=pair.odd_minutes,
         not_before=not_before,
     )
+    names = " & ".join(p.display_name for p in peers)
     if isinstance(slot, NoSlot):
-        report.problems.append(f"pair {pair.id}, meeting {target.number}: {slot.reason}")
+        report.problems.append(f"{names}, conversation {target.number}: {slot.reason}")
         return None
     if not record:
         return slot
     if not _record_plan(rt, s, pair, target, slot, now, attempt=attempt):
         return None
-    report.done.append(f"pair {pair.id}, meeting {target.number}: {slot.start:%Y-%m-%d %H:%M} UTC")
+    report.done.append(
+        f"Planned: {names}, conversation {target.number}, {said_when(rt, slot.start)}"
+    )
     return slot
 
 
@@ -337,7 +358,10 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
             pair.booking_problem = pair.booking_problem_at = None
             if by_mail:
                 enqueue_invitation(rt, s, meeting, booking, now, method="REQUEST")
-            report.done.append(f"{booking.summary}: {booking.start:%Y-%m-%d %H:%M} UTC")
+            names = " & ".join(a.name or a.email for a in booking.attendees)
+            report.done.append(
+                f"Booked: {names}, conversation {meeting.number}, {said_when(rt, booking.start)}"
+            )
     return report
 
 
@@ -432,7 +456,7 @@ def send_launch_kits(rt: Runtime, now: datetime) -> Report:
                 continue
             if notify(rt, s, pair, "launch_kit", f"kit:{pair.id}", extra, now):
                 crash_point("kit")
-                report.done.append(f"launch kit for {' & '.join(p.display_name for p in peers)}")
+                report.done.append(f"Launch kit: {' & '.join(p.display_name for p in peers)}")
     return report
 
 

@@ -4,28 +4,48 @@ rendering is sandboxed and strict: a mistake is reported with its file and line,
 Each kind has three templates: <kind>.subject.txt, <kind>.txt and <kind>.html; files whose
 names start with "_" are shared partials (layout, meeting list, reply commands).
 
+The templates' words are English; dates and times are written by scheduler.local_time in each
+reader's zone and locale, and no email ever shows an IANA zone key such as America/New_York.
+A meeting time is written once per reader (their zone and their own locale); a date inside a
+sentence (a pause's end, the cadence's last month) in the program's locale, since one sentence
+goes to the whole pair.
+
 Context shared by the pair kinds (launch_kit, nudge, paused, resumed, ended, confirmation, help):
-    program       {name, purpose, owner (email), owner_name}
+    program       {name, purpose, owner (email), owner_name (program.owner_name, else
+                  "<program name> team")}
     pair          {id, reply_address}
-    peers         [{name, first_name, email, title, department, timezone}], two or three
+    peers         [{name, first_name, email, title, department, timezone}], two or three;
+                  `timezone` is the zone's name in the program's locale, "Eastern Time
+                  (New York)"
     recipient     the one person this copy is for (same shape as a peer), or None when the
                   email goes to the whole pair in one message: then templates speak to `peers`
-    meetings      upcoming booked meetings: [{number, starts_local, join_url}], where
-                  `starts_local` is a list of strings, one per distinct time zone of the peers
-                  (see local_times) and `join_url` is a string or None
-    cadence_text  "every 2 weeks for the first 6 meetings, then monthly until January 2028"
+    meetings      upcoming booked meetings: [{number, starts_local, join_url}]; `starts_local`
+                  is a list of lines (see starts_local): one line when every peer reads the
+                  time alike, else one per distinct zone and locale, led by whose it is:
+                  ["Ana: Tuesday, January 12 at 10:00 AM Eastern Time (New York)",
+                   "Jonas: Dienstag, 12. Januar um 16:00 Mitteleuropäische Zeit (Berlin)"];
+                  `join_url` is a string or None
+    cadence_text  the whole rhythm: "every 2 weeks for the first 6 meetings, then monthly
+                  until January 2028"
+    rhythm_left   the rhythm after the meetings listed, counted from the meetings still to
+                  come: "4 more times every 2 weeks, then monthly until January 2028", or ""
+                  when the listed meetings are the last
     commands      the reply words: [{word, example, description}] (from scheduler.replies)
 Per kind:
     launch_kit    booked: bool (False when the dates travel as attached invitations)
     nudge         skipped_meeting (a meeting), new_slot (a meeting or None), booked: bool
-    paused        by_name, until (words, or "" for "until someone resumes")
+    paused        by_name, until (a date in words, or "" for "until someone resumes"),
+                  cancelled (the meetings the pause took off the calendars, same shape as
+                  `meetings`); `meetings` holds those still booked after the pause
     resumed       by_name
     ended         by_name ("" when Tandem ended it), reason (Tandem's words, "" if a peer ended it)
-    confirmation  by_name, done (what was done, in Tandem's words)
+    confirmation  by_name, done (what was done, in Tandem's words), about (the meeting as it
+                  was booked before a skip or a move, same shape as a meeting, or None)
     help          recipient (the peer who wrote), not_understood (their first line, or "")
     no_time       meeting_number, around (the day it was due, in words), hours ("09:00-17:00,
                   Mon-Thu"), length ("30 minutes"): no time was found inside both peers' hours
-    owner_digest  program, recipient (the owner), since_start {ended_pairs, meetings_held,
+    owner_digest  program, recipient (the owner: name and first_name "" when unknown, then
+                  the greeting is neutral), since_start {ended_pairs, meetings_held,
                   meetings_missed}, stats {active_pairs, paused_pairs, ended_pairs,
                   meetings_held, meetings_missed}, at_risk [pair names], at_risk_why {name:
                   why}, waiting [{name, reason}],
@@ -40,19 +60,17 @@ import hashlib
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from scheduler.header_text import header_text
-from scheduler.replies import help_rows
-from scheduler.reply_address import reply_address
+from scheduler.local_time import Reader, times_for
 
 KINDS = (
     "launch_kit",
@@ -121,8 +139,10 @@ class Kits:
             known = set(self._templates(self._builtin))
             for name in sorted(set(self._templates(self._override)) - known):
                 problems.append(f"{name}: no built-in template has this name, so it is never used")
+        from scheduler.kit_samples import VARIANTS
+
         for kind in KINDS:
-            for variant in ({}, *_VARIANTS.get(kind, ())):
+            for variant in ({}, *VARIANTS.get(kind, ())):
                 try:
                     self.render(kind, {**sample_context(kind), **variant})
                 except KitError as error:
@@ -147,14 +167,13 @@ class Kits:
         return (n for n in loader.list_templates() if n.endswith((".txt", ".html")))
 
 
-def local_times(start: datetime, zones: Sequence[str]) -> list[str]:
-    """`start` as each distinct zone reads it, e.g. "Tuesday 12 January, 10:00 (America/New_York)",
-    for a meeting's `starts_local`."""
-    times = []
-    for zone in dict.fromkeys(zones):
-        local = start.astimezone(ZoneInfo(zone))
-        times.append(f"{local:%A} {local.day} {local:%B}, {local:%H:%M} ({zone})")
-    return times
+def starts_local(start: datetime, readers: Sequence[Reader]) -> list[str]:
+    """A meeting's `starts_local` lines: one per distinct zone and locale of the readers, led
+    by their first names when the readers do not all read it alike."""
+    lines = times_for(start, readers)
+    if len(lines) == 1:
+        return [lines[0][1]]
+    return [f"{and_list(names)}: {when}" for names, when in lines]
 
 
 def and_list(items: Iterable[object], word: str = "and") -> str:
@@ -224,100 +243,10 @@ def build_email(
 
 
 def sample_context(kind: str) -> dict[str, object]:
-    """A realistic pair (or owner) for `kind`, used by check_all and `tandem preview`."""
-    zones = ("America/New_York", "Europe/Berlin")
-    peers = [
-        _person("Ana Ferreira", "Senior Product Designer", "Payments", zones[0]),
-        _person("Jonas Weber", "Senior Data Engineer", "Logistics", zones[1]),
-    ]
-    starts = [datetime(2027, 1, 12, 15, tzinfo=UTC) + timedelta(weeks=2 * n) for n in range(4)]
-    meetings: list[dict[str, object]] = [
-        {"number": n + 1, "starts_local": local_times(start, zones), "join_url": None}
-        for n, start in enumerate(starts)
-    ]
-    meetings[0]["join_url"] = "https://meet.example.com/pc-7k2m-9q4x"
-    rebooked = {**meetings[1], "starts_local": local_times(starts[1] + timedelta(days=2), zones)}
-    base: dict[str, object] = {
-        "program": {
-            "name": "Peer Circles",
-            "purpose": "Peer Circles pairs colleagues at a similar stage from different parts "
-            "of the company, so that each has someone to think out loud with: a person who knows "
-            "what the work is like but has no stake in how yours turns out.",
-            "owner": "people-team@example.com",
-            "owner_name": "Maya Lindqvist",
-        },
-        "pair": {
-            "id": "p7k2m9q4",
-            "reply_address": reply_address("mentoring@example.com", "p7k2m9q4", b"sample"),
-        },
-        "peers": peers,
-        "recipient": None,
-        "meetings": meetings[:3],
-        "cadence_text": "every 2 weeks for the first 6 meetings, then monthly until January 2028",
-        "commands": help_rows(),
-    }
-    by_name = peers[0]["name"]
-    extra: dict[str, dict[str, object]] = {
-        "launch_kit": {"booked": True},
-        "nudge": {
-            "skipped_meeting": meetings[1],
-            "new_slot": rebooked,
-            "booked": True,
-            "meetings": [rebooked, meetings[2]],
-        },
-        "paused": {"by_name": by_name, "until": "Tuesday 2 March", "meetings": []},
-        "resumed": {"by_name": by_name, "meetings": meetings[2:]},
-        "ended": {"by_name": by_name, "reason": "", "meetings": []},
-        "confirmation": {
-            "by_name": by_name,
-            "meetings": meetings[2:],
-            "done": "conversation 2 on Tuesday 26 January is skipped and off your "
-            "calendars; the others stay as booked.",
-        },
-        "help": {"recipient": peers[1], "not_understood": "pasue for a month"},
-        "no_time": {
-            "meetings": [],
-            "meeting_number": 3,
-            "around": "Tuesday 9 February",
-            "hours": "09:00-17:00, Mon-Thu",
-            "length": "30 minutes",
-        },
-        "owner_digest": {
-            "recipient": _person("Maya Lindqvist", "People Partner", "People", zones[1]),
-            "stats": dict(zip(_STATS, (41, 3, 2, 57, 9), strict=True)),
-            "since_start": {"ended_pairs": 4, "meetings_held": 312, "meetings_missed": 38},
-            "at_risk": ["Ana Ferreira and Jonas Weber", "Chen Liu and Priya Nair"],
-            "at_risk_why": {
-                "Ana Ferreira and Jonas Weber": "2 conversations missed in a row",
-                "Chen Liu and Priya Nair": "no time could be booked (no common free 30-minute "
-                "slot within 7 days of 2027-02-09)",
-            },
-            "waiting": [{"name": "Sam Osei", "reason": "no peer at a similar level yet"}],
-            "chart_cid": "chart.p7k2m9q4@example.com",
-        },
-    }
-    if kind not in extra:
-        raise ValueError(f"unknown kind of email {kind!r}; expected one of {KINDS}")
-    return {**base, **extra[kind]}
+    """A realistic pair (or owner) for `kind`, used by check_all and the tests."""
+    from scheduler.kit_samples import sample_context as sample
 
-
-_VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
-    "launch_kit": ({"booked": False},),
-    "nudge": ({"booked": False}, {"new_slot": None}, {"new_slot": None, "meetings": []}),
-    "paused": ({"by_name": "", "until": ""},),
-    "resumed": ({"by_name": ""},),
-    "ended": ({"by_name": "", "reason": "the planned conversations are over"},),
-    "confirmation": ({"by_name": "", "meetings": []},),
-    "help": ({"not_understood": ""},),
-    "owner_digest": ({"at_risk": [], "at_risk_why": {}, "waiting": []},),
-}
-_STATS = ("active_pairs", "paused_pairs", "ended_pairs", "meetings_held", "meetings_missed")
-
-
-def _person(name: str, title: str, department: str, zone: str) -> dict[str, object]:
-    email = name.lower().replace(" ", ".") + "@example.com"
-    keys = ("name", "first_name", "email", "title", "department", "timezone")
-    return dict(zip(keys, (name, name.split()[0], email, title, department, zone), strict=True))
+    return sample(kind)
 
 
 def _one_line(value: str) -> str:

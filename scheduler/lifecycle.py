@@ -18,11 +18,17 @@ from scheduler.jobs import (
     booking_of,
     enqueue_invitation,
     notify,
+    pair_names,
     pair_peers,
     person_of,
+    said_when,
     upcoming,
 )
 from scheduler.kits import make_message_id
+from scheduler.local_time import day_words
+from scheduler.messages import meeting_shown as shown
+from scheduler.messages import readers_of
+from scheduler.nudges import meeting_shown
 from scheduler.planning import start_of_day
 from scheduler.ports import Cancellation
 from scheduler.store import Meeting, Pair
@@ -43,7 +49,7 @@ def apply_command(
     """Carry out `command` on `pair` and return what was done, in words for the log."""
     by_name = _name(s, by)
     if pair.state == "ended":
-        return f"pair {pair.id} has ended; {command} does nothing"
+        return f"{pair_names(s, pair.id)}: the pairing has ended, so {command} does nothing"
     if command == "pause":
         return _pause(rt, s, pair, until, by_name, cause, now)
     if command == "resume":
@@ -59,14 +65,14 @@ def resume(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: d
     """Active again; the next meetings are booked by the next planning step, and the note
     that lists them goes out once they are."""
     if pair.state != "paused":
-        return f"pair {pair.id} is not paused"
+        return f"{pair_names(s, pair.id)}: not paused, so there is nothing to resume"
     pair.state, pair.paused_until = "active", None
     pair.pending_notice = {
         "kind": "resumed",
         "key": f"resumed:{pair.id}:{cause}",
         "by_name": by_name,
     }
-    return f"pair {pair.id} resumed"
+    return f"Resumed: {pair_names(s, pair.id)}"
 
 
 def cancel_meetings(
@@ -101,18 +107,22 @@ def _pause(
         for m in upcoming(s, pair, now)
         if until is None or m.starts_at is None or m.starts_at.astimezone(rt.zone).date() < until
     ]
+    readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
+    taken_off = [shown(m.number, m.starts_at, None, readers) for m in inside if m.starts_at]
     cancel_meetings(rt, s, inside, "paused", now)
-    words = f"{until:%A} {until.day} {until:%B}" if until else ""
+    words = day_words(until, rt.program.program.locale) if until else ""
     notify(
         rt,
         s,
         pair,
         "paused",
         f"paused:{pair.id}:{cause}",
-        {"by_name": by_name, "until": words, "meetings": []},
+        {"by_name": by_name, "until": words, "cancelled": taken_off},
         now,
     )
-    return f"pair {pair.id} paused" + (f" until {until}" if until else "")
+    count = len(taken_off)
+    dates = f", {count} date{'s' if count != 1 else ''} taken off" if count else ""
+    return f"Paused: {pair_names(s, pair.id)}" + (f" until {words}" if until else "") + dates
 
 
 def _end(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime) -> str:
@@ -133,7 +143,7 @@ def _end(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: dat
         now,
     )
     _tell_owner_of_end(rt, s, pair, by_name, cause, now)
-    return f"pair {pair.id} ended"
+    return f"Ended: {pair_names(s, pair.id)}"
 
 
 def _next_meeting(
@@ -141,15 +151,15 @@ def _next_meeting(
 ) -> str:
     booked = [m for m in upcoming(s, pair, now) if m.state in ("booked", "moved")]
     if not booked:
-        return f"pair {pair.id} has no upcoming meeting to {command}"
+        return f"{pair_names(s, pair.id)}: no upcoming conversation to {command}"
     meeting = booked[0]
     assert meeting.starts_at is not None
-    local = meeting.starts_at.astimezone(rt.zone)
-    when = f"{local:%A} {local.day} {local:%B}"
     if command == "skip":
+        was = said_when(rt, meeting.starts_at)
+        about = _as_it_was(rt, s, pair, meeting.number, meeting.starts_at)
         cancel_meetings(rt, s, [meeting], command, now)
         done = (
-            f"conversation {meeting.number} on {when} is skipped and off your calendars; "
+            f"conversation {meeting.number} is skipped and off your calendars; "
             "the others stay as booked."
         )
         notify(
@@ -158,11 +168,11 @@ def _next_meeting(
             pair,
             "confirmation",
             f"skip:{pair.id}:{cause}",
-            {"by_name": by_name, "done": done},
+            {"by_name": by_name, "done": done, "about": about},
             now,
         )
-        return f"pair {pair.id}: meeting {meeting.number} skipped"
-    return _reschedule(rt, s, pair, meeting, when, by_name, cause, now)
+        return f"Skipped: {pair_names(s, pair.id)}, conversation {meeting.number}, {was}"
+    return _reschedule(rt, s, pair, meeting, by_name, cause, now)
 
 
 def _reschedule(
@@ -170,7 +180,6 @@ def _reschedule(
     s: Session,
     pair: Pair,
     meeting: Meeting,
-    when: str,
     by_name: str,
     cause: str,
     now: datetime,
@@ -183,9 +192,11 @@ def _reschedule(
     next_day = meeting.starts_at.astimezone(rt.zone).date() + timedelta(days=1)
     another_day = start_of_day(next_day, rt.zone)
     slot = replan(rt, s, pair, meeting, not_before=another_day, now=now, record=False)
+    was = said_when(rt, meeting.starts_at)
     if slot is None:
+        near = day_words(meeting.starts_at.astimezone(rt.zone).date(), rt.program.program.locale)
         done = (
-            f"no other time that suits you both was free near {when}, "
+            f"no other time that suits you both was free near {near}, "
             f"so conversation {meeting.number} stays as booked."
         )
         notify(
@@ -194,25 +205,26 @@ def _reschedule(
             pair,
             "confirmation",
             f"reschedule:{pair.id}:{cause}",
-            {"by_name": by_name, "done": done},
+            {"by_name": by_name, "done": done, "about": None},
             now,
         )
-        return f"pair {pair.id}: no other slot for meeting {meeting.number}"
+        return f"{pair_names(s, pair.id)}: no other time for conversation {meeting.number} ({was})"
+    meeting_was = meeting.starts_at
     meeting.starts_at, meeting.ends_at = slot.start, slot.end
     meeting.odd_minutes = {who: minutes for who, minutes in slot.odd_minutes.items() if minutes}
     meeting.sequence += 1
     meeting.state, meeting.updated_at = "planned", now
-    done = (
-        f"conversation {meeting.number}, which was on {when}, has moved to a new time "
-        "that suits you both."
-    )
+    done = f"conversation {meeting.number} has moved to a new time that suits you both."
     pair.pending_notice = {
         "kind": "confirmation",
         "key": f"reschedule:{pair.id}:{cause}",
         "by_name": by_name,
         "done": done,
+        "was": meeting_was.isoformat(),  # the note, sent once the move is booked, shows it
+        "was_number": str(meeting.number),
     }
-    return f"pair {pair.id}: meeting {meeting.number} moved"
+    moved = f"{was} to {said_when(rt, slot.start)}"
+    return f"Moving: {pair_names(s, pair.id)}, conversation {meeting.number}, {moved}"
 
 
 def _tell_owner_of_end(
@@ -222,7 +234,7 @@ def _tell_owner_of_end(
 
     names = " and ".join(p.display_name for p in pair_peers(s, pair.id))
     who = f"{by_name} ended the pairing" if by_name else "The pairing was ended"
-    day = f"{now.astimezone(rt.zone):%d %B %Y}"
+    day = day_words(now.astimezone(rt.zone).date(), rt.program.program.locale, year=True)
     text = f"{names}: {who} on {day}.\n\nNo reason is asked for or given.\n"
     html = (
         f"<p>{_escape(names)}: {_escape(who)} on {day}.</p><p>No reason is asked for or given.</p>"
@@ -267,8 +279,6 @@ def _escape(text: str) -> str:
 
 def send_pending_notices(rt: Runtime, now: datetime) -> Report:
     """The emails owed once the meetings they list are booked: resumed, rescheduled, nudged."""
-    from scheduler.nudges import meeting_shown
-
     report = Report("notices")
     with rt.store.session() as s:
         for pair in s.scalars(
@@ -280,24 +290,43 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
             if any(m.state == "planned" for m in upcoming(s, pair, now)):
                 continue  # booking still under way: the note waits for the dates
             kind, key = notice.pop("kind"), notice.pop("key")
+            was, was_number = notice.pop("was", None), notice.pop("was_number", "0")
             extra: dict[str, object] = dict(notice)
+            if kind == "confirmation":  # a move shows the time it had (older notes did not)
+                extra["about"] = (
+                    _as_it_was(rt, s, pair, int(was_number), datetime.fromisoformat(was))
+                    if was is not None
+                    else None
+                )
             if kind == "nudge":
                 skipped = s.get(Meeting, int(notice["skipped"]))
-                zones = [p.timezone for p in pair_peers(s, pair.id)]
+                readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
                 booked = [
                     m
                     for m in upcoming(s, pair, now)
                     if m.state == "booked" and m.number == getattr(skipped, "number", -1)
                 ]
                 extra = {
-                    "skipped_meeting": meeting_shown(skipped, zones) if skipped else None,
-                    "new_slot": meeting_shown(booked[0], zones) if booked else None,
+                    "skipped_meeting": meeting_shown(skipped, readers) if skipped else None,
+                    "new_slot": meeting_shown(booked[0], readers) if booked else None,
                     "booked": bool(booked) and not rt.books_by_mail,
                 }
             notify(rt, s, pair, kind, key, extra, now)
             pair.pending_notice = None
-            report.done.append(f"{kind} for pair {pair.id}")
+            report.done.append(f"{_NOTICES.get(kind, kind)}: {pair_names(s, pair.id)}")
     return report
+
+
+_NOTICES = {"resumed": "Resumed notice", "confirmation": "Confirmation", "nudge": "Nudge"}
+
+
+def _as_it_was(
+    rt: Runtime, s: Session, pair: Pair, number: int, start: datetime
+) -> dict[str, object]:
+    """A meeting as it was booked before a skip or a move, in each reader's time; without its
+    link, which is not for joining any more."""
+    readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
+    return shown(number, start, None, readers)
 
 
 def resume_due(rt: Runtime, now: datetime) -> Report:

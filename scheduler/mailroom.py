@@ -17,16 +17,19 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from scheduler import store_ops
 from scheduler.crash_report import redact
 from scheduler.faults import crash_point
 from scheduler.invites import facts_from_mail
-from scheduler.jobs import Report, Runtime
+from scheduler.jobs import Report, Runtime, pair_names, said_when
 from scheduler.leases import holder_name, is_dead, wall_clock
 from scheduler.mail_checks import sender_addresses
+from scheduler.mail_labels import mail_label
 from scheduler.ports import FactKind, OutgoingMail, ProviderError, SendResult
 from scheduler.store import CalendarFact, Meeting, Outbox, Store
+from scheduler.store import Person as PersonRow
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -124,13 +127,14 @@ def _settle(
                 error=error or None,
                 now=now,
             )
+            label = mail_label(mail.key, mail.raw)
             if row.state == "sent":
-                report.done.append(mail.key)
+                report.done.append(f"Sent: {label}")
             if result.refused:
                 refused = "; ".join(f"{who}: {why}" for who, why in result.refused.items())
-                report.problems.append(f"{mail.key}: refused by {refused}")
+                report.problems.append(f"{label}: refused by {refused}")
             elif result.deferred and failure is None:
-                report.problems.append(f"{mail.key}: will try again: {error}")
+                report.problems.append(f"{label}: will try again: {error}")
         if failure is not None:
             report.problems.append(f"sending stopped until the next try: {failure}")
 
@@ -165,7 +169,10 @@ def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
                 backoff=lambda _: timedelta(0),
             )
             if row.state == "sent":
-                report.done.append(f"{mail.key} (found in the mailbox after an interrupted send)")
+                label = mail_label(mail.key, mail.raw)
+                report.done.append(
+                    f"Sent: {label} (found in the mailbox after an interrupted send)"
+                )
 
 
 def read_inbox(rt: Runtime, now: datetime) -> Report:
@@ -245,7 +252,7 @@ def _take(rt: Runtime, provider_id: str, raw: bytes, now: datetime, report: Repo
             from scheduler.inbound import handle_reply  # replies: parsing is the heavier import
 
             handle_reply(rt, s, message, logged, now)
-        report.done.append(f"message {provider_id}: {logged.outcome}, {logged.detail}")
+        report.done.append(f"Reply {logged.outcome}: {logged.detail}")
 
 
 def apply_facts(rt: Runtime, now: datetime) -> Report:
@@ -275,15 +282,26 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
             if fact.kind == FactKind.MOVED.value and fact.moved_start and fact.moved_end:
                 meeting.starts_at, meeting.ends_at = fact.moved_start, fact.moved_end
                 meeting.state, meeting.updated_at = "moved", now
-                report.done.append(f"meeting {meeting.booking_key} moved by {fact.by or 'a peer'}")
+                report.done.append(
+                    f"Moved in a calendar: {pair_names(s, meeting.pair_id)}, conversation "
+                    f"{meeting.number}, now {said_when(rt, fact.moved_start)}"
+                )
             elif fact.kind in (FactKind.DECLINED.value, FactKind.CANCELLED.value):
                 meeting.state, meeting.skipped_by, meeting.updated_at = "skipped", fact.by, now
                 if fact.kind == FactKind.CANCELLED.value:
                     meeting.event_id = None  # gone from calendars: a rebooking is a new event
+                who = _who(s, fact.by)
                 report.done.append(
-                    f"meeting {meeting.booking_key} skipped ({fact.kind} by {fact.by or 'someone'})"
+                    f"Skipped ({fact.kind} by {who}): {pair_names(s, meeting.pair_id)}, "
+                    f"conversation {meeting.number}"
                 )
     return report
+
+
+def _who(s: Session, email: str | None) -> str:
+    """A peer by name for a report line; "someone" when the calendar did not say who."""
+    row = s.get(PersonRow, email) if email else None
+    return (row.name if row is not None and row.name else email) or "someone"
 
 
 ORIGIN_HEADERS = ("From", "To", "Cc", "Date", "Subject", "In-Reply-To", "References")

@@ -12,8 +12,9 @@ from email.policy import SMTP
 
 from scheduler.cadence import meeting_targets
 from scheduler.config_schema import Program
-from scheduler.kits import Kits, build_email, local_times, make_message_id
-from scheduler.model import Person, Phase, Unit
+from scheduler.kits import Kits, build_email, make_message_id, starts_local
+from scheduler.local_time import Reader, month_words, reader_locale, zone_name
+from scheduler.model import Person, Phase, Span, Unit
 from scheduler.replies import help_rows
 from scheduler.reply_address import reply_address
 
@@ -48,31 +49,48 @@ def pair_context(
     start: date,
 ) -> dict[str, object]:
     """The context every pair template gets (see scheduler/kits.py for the list)."""
-    zones = [p.timezone for p in peers]
+    details = program.program
+    readers = readers_of(peers, details.locale)
     return {
         "program": {
-            "name": program.program.name,
-            "purpose": program.program.purpose.strip(),
-            "owner": program.program.owner,
-            "owner_name": program.program.name + " team",
+            "name": details.name,
+            "purpose": details.purpose.strip(),
+            "owner": details.owner,
+            "owner_name": details.owner_name or details.name + " team",
         },
         "pair": {
             "id": pair_id,
             "reply_address": reply_address(program.provider.mailbox, pair_id, secret),
         },
-        "peers": [_peer(p) for p in peers],
+        "peers": [_peer(p, details.locale) for p in peers],
         "recipient": None,
-        "meetings": [
-            {
-                "number": m.number,
-                "starts_local": local_times(m.start, zones),
-                "join_url": m.join_url,
-            }
-            for m in meetings
-        ],
-        "cadence_text": cadence_text(program.cadence, start),
+        "meetings": [meeting_shown(m.number, m.start, m.join_url, readers) for m in meetings],
+        "cadence_text": cadence_text(program.cadence, start, details.locale),
+        "rhythm_left": rhythm_left(
+            program.cadence, start, max((m.number for m in meetings), default=0), details.locale
+        )
+        if meetings
+        else "",
         "commands": help_rows(),
     }
+
+
+def readers_of(peers: Sequence[Person], program_locale: str) -> list[Reader]:
+    """Who reads a pair's emails: each peer's first name, zone, and locale (their directory's
+    `locale` column when Babel knows it, else the program's)."""
+    return [
+        Reader(
+            _first_name(p), p.timezone, reader_locale(p.attributes.get("locale"), program_locale)
+        )
+        for p in peers
+    ]
+
+
+def meeting_shown(
+    number: int, start: datetime, join_url: str | None, readers: Sequence[Reader]
+) -> dict[str, object]:
+    """One entry of a template's `meetings`: {number, starts_local, join_url}."""
+    return {"number": number, "starts_local": starts_local(start, readers), "join_url": join_url}
 
 
 def pair_mail(
@@ -103,7 +121,7 @@ def pair_mail(
     return Mail(key, kind, message_id, rendered.subject, recipients, message.as_bytes(policy=SMTP))
 
 
-def cadence_text(phases: Sequence[Phase], start: date) -> str:
+def cadence_text(phases: Sequence[Phase], start: date, locale: str = "en-US") -> str:
     """The rhythm in words, such as
     "every 2 weeks for the first 6 meetings, then monthly until January 2028"."""
     parts = []
@@ -114,8 +132,34 @@ def cadence_text(phases: Sequence[Phase], start: date) -> str:
             parts.append(f"{every} for {first}{phase.times} meetings")
         else:
             last = meeting_targets(start, phases[: index + 1])[-1].target
-            parts.append(f"{every} until {last:%B %Y}")
+            parts.append(f"{every} until {month_words(last, locale)}")
     return ", then ".join(parts)
+
+
+def rhythm_left(phases: Sequence[Phase], start: date, after: int, locale: str = "en-US") -> str:
+    """The rhythm of the meetings after meeting `after`, as the pair will live it: "4 more
+    times every 2 weeks, then monthly until January 2028"; "" when none are left. Counted
+    from cadence.meeting_targets, so a pause that took dates away is already accounted for:
+    the meetings it cancelled are not "left"."""
+    left = [t for t in meeting_targets(start, phases) if t.number > after]
+    parts = []
+    for index, phase in enumerate(phases):
+        mine = [t for t in left if t.phase == index]
+        if not mine:
+            continue
+        if phase.times is None:
+            parts.append(f"{_every(phase)} until {month_words(mine[-1].target, locale)}")
+        elif len(mine) == 1:
+            parts.append(f"once more, {_later(phase.every)}")
+        else:
+            parts.append(f"{len(mine)} more times {_every(phase)}")
+    return ", then ".join(parts)
+
+
+def _later(span: Span) -> str:
+    if span.count == 1:
+        return f"a {span.unit.value.rstrip('s')} later"
+    return f"{span} later"
 
 
 def _every(phase: Phase) -> str:
@@ -127,13 +171,19 @@ def _every(phase: Phase) -> str:
     return f"every {span}"
 
 
-def _peer(person: Person) -> dict[str, str]:
-    name = person.display_name
+def _peer(person: Person, locale: str) -> dict[str, str]:
+    """A peer as the templates see them; the zone by its name in the program's locale, since
+    the introductions are one text for the whole pair."""
     return {
-        "name": name,
-        "first_name": name.split()[0] if person.name else name,
+        "name": person.display_name,
+        "first_name": _first_name(person),
         "email": person.email,
         "title": person.title,
         "department": person.department,
-        "timezone": person.timezone,
+        "timezone": zone_name(person.timezone, locale),
     }
+
+
+def _first_name(person: Person) -> str:
+    name = person.display_name
+    return name.split()[0] if person.name else name

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.followup import MeetingRecord, PairRecord, follow_up
-from scheduler.jobs import Report, Runtime, notify, pair_peers, replan
-from scheduler.kits import local_times
+from scheduler.jobs import Report, Runtime, notify, pair_names, pair_peers, replan, said_when
+from scheduler.local_time import Reader
+from scheduler.messages import meeting_shown as shown
+from scheduler.messages import readers_of
 from scheduler.moves import later_attempt
 from scheduler.store import Meeting, Pair
 
@@ -45,11 +47,12 @@ def keep_pairs(rt: Runtime, now: datetime) -> Report:
             if decision.tell_owner:
                 pair.on_owner_list = True
                 report.done.append(
-                    f"pair {pair.id} goes on the owner's list ({decision.skips_in_row} skips)"
+                    f"On the owner's list: {pair_names(s, pair.id)} "
+                    f"({decision.skips_in_row} conversations missed in a row)"
                 )
             if decision.off_owner_list:
                 pair.on_owner_list = False
-                report.done.append(f"pair {pair.id} met again: off the owner's list")
+                report.done.append(f"Off the owner's list: {pair_names(s, pair.id)} met again")
             if decision.nudge:
                 report.done.append(_nudge(rt, s, pair, meetings, now))
     return report
@@ -70,36 +73,31 @@ def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now
     slot = replan(rt, s, pair, skipped, not_before=now, now=now, record=book)
     if book and slot is not None:
         pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
-        return f"pair {pair.id}: nudge, meeting {skipped.number} rebooked"
-    zones = [p.timezone for p in pair_peers(s, pair.id)]
+        return f"Nudged: {pair_names(s, pair.id)}, conversation {skipped.number} rebooked"
+    readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
     proposal = None
     if slot is not None:
-        proposal = {
-            "number": skipped.number,
-            "starts_local": local_times(slot.start, zones),
-            "join_url": None,
-        }
+        proposal = shown(skipped.number, slot.start, None, readers)
     notify(
         rt,
         s,
         pair,
         "nudge",
         key,
-        {"skipped_meeting": meeting_shown(skipped, zones), "new_slot": proposal, "booked": False},
+        {"skipped_meeting": meeting_shown(skipped, readers), "new_slot": proposal, "booked": False},
         now,
     )
-    return f"pair {pair.id}: nudge" + (
-        " with a proposed time" if proposal else " (no free time found)"
+    return f"Nudged: {pair_names(s, pair.id)}" + (
+        f", conversation {skipped.number} proposed for {said_when(rt, slot.start)}"
+        if slot is not None
+        else " (no free time found)"
     )
 
 
-def meeting_shown(meeting: Meeting, zones: Sequence[str]) -> dict[str, object]:
+def meeting_shown(meeting: Meeting, readers: Sequence[Reader]) -> dict[str, object]:
+    """A stored meeting as the templates show it, in each reader's own time."""
     assert meeting.starts_at is not None
-    return {
-        "number": meeting.number,
-        "starts_local": local_times(meeting.starts_at, zones),
-        "join_url": meeting.join_url,
-    }
+    return shown(meeting.number, meeting.starts_at, meeting.join_url, readers)
 
 
 def _displaced(meeting: Meeting) -> bool:

@@ -10,8 +10,6 @@ without changing it, so a preview of a running program pairs only the people who
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from scheduler.cadence import meeting_targets, next_to_book
 from scheduler.config_schema import Program
 from scheduler.jobs import kit_extra
 from scheduler.kits import Kits
+from scheduler.mail_labels import readable_name
 from scheduler.messages import MeetingView, pair_context, pair_mail
 from scheduler.model import Person
 from scheduler.participants import select_participants
@@ -109,7 +108,7 @@ def write_preview(
         f"round {number} (seed {seed}): {len(result.groups)} groups ({result.trios} trios), "
         f"{len(result.unpaired)} waiting",
         f"plan of the first {len(targets)} meeting(s) of each pair in {out / 'plan.csv'}",
-        f"each pair's launch kit in {out}/pair-NNN-*/",
+        f"each pair's launch kit in {out}/pair-NNN <names>/",
     ]
     if settings.secret is None:
         lines.append("reply addresses are placeholders: the program has no reply-address key yet")
@@ -139,7 +138,8 @@ def _write_pair(
     settings: PreviewSettings,
     secret: bytes,
 ) -> None:
-    folder = out / f"pair-{number:03d}-{readable_name(' & '.join(p.display_name for p in peers))}"
+    names = " & ".join(p.display_name for p in peers)
+    folder = out / readable_name(f"pair-{number:03d} {names}", fallback=f"pair-{number:03d}")
     folder.mkdir(exist_ok=True)
     start = pairs_start(program, settings.now.astimezone(ZoneInfo(program.program.timezone)).date())
     context = pair_context(program, pair_id, peers, views, secret, start)
@@ -160,14 +160,6 @@ def _write_pair(
         reply_to=reply_address(program.provider.mailbox, pair_id, secret),
     )
     (folder / "launch_kit.eml").write_bytes(mail.raw)
-
-
-def readable_name(text: str, limit: int = 60) -> str:
-    """A file name part that keeps any alphabet ("Zoë & 李雷"), without what a file system or
-    a shell trips on; "pair" when nothing is left."""
-    text = unicodedata.normalize("NFC", text)
-    kept = "".join(c if c.isalnum() or c in " &._-" else "-" for c in text)
-    return re.sub(r"[-\s]+", " ", kept).strip(" .-")[:limit].strip() or "pair"
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:

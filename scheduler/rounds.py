@@ -18,6 +18,7 @@ from scheduler.config_schema import Program
 from scheduler.faults import crash_point
 from scheduler.jobs import Report, Runtime, person_of
 from scheduler.leases import holder_name, take_lease
+from scheduler.local_time import day_words
 from scheduler.model import Person, add_span
 from scheduler.pairing import PairingResult, PairingRules, pair_people
 from scheduler.participants import select_participants
@@ -41,7 +42,7 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
     with rt.store.session() as s:
         store_ops.upsert_people(s, rows, now=now)
         store_ops.mark_removed(s, {person.email for person in roster.people}, now=now)
-    report.done.append(f"{len(roster.people)} people, {len(chosen)} taking part")
+    report.notes.append(f"{len(roster.people)} people in the directory, {len(chosen)} taking part")
     if roster.problems:
         skipped = len({(p.source, p.line) for p in roster.problems if p.skipped})
         report.problems.append(f"{skipped} directory row(s) skipped")
@@ -73,7 +74,7 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
     holder = holder_name()
     with rt.store.session() as s:
         if not take_lease(s, "round", holder, ttl=ROUND_LEASE):
-            report.done.append("another worker is pairing")
+            report.notes.append("another worker is pairing")
             return report
     try:
         with rt.store.session() as s:
@@ -89,7 +90,7 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
     today = rt.today(now)
     due = next_round_date(rt.program, state, rt.zone)
     if due is not None and due > today:
-        report.done.append(f"next round on {due}")
+        report.notes.append(f"next round on {day_words(due, rt.program.program.locale)}")
         return
     rows = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
     waiting = [
@@ -98,7 +99,7 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
         if r.participating and r.email not in state.taken and r.level is not None
     ]
     if len(waiting) < 2 and state.number > 1:
-        report.done.append(f"{len(waiting)} waiting: no round needed")
+        report.notes.append(f"{len(waiting)} waiting for a peer: no round needed")
         return
     if seed is None:
         seed = (
@@ -117,8 +118,9 @@ def _open_round(rt: Runtime, s: Session, now: datetime, seed: int | None, report
         )
         s.add_all(PairMember(pair_id=pair_id, email=e, position=i) for i, e in enumerate(group))
     crash_point("round")
+    trios = f" ({result.trios} of them trios)" if result.trios else ""
     report.done.append(
-        f"round {state.number}: {len(result.groups)} pairs, {len(result.unpaired)} waiting"
+        f"Round {state.number}: {len(result.groups)} pairs{trios}, {len(result.unpaired)} waiting"
     )
 
 

@@ -21,6 +21,7 @@ from ssl import SSLContext
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from tenacity.wait import WaitBaseT
 
+from scheduler.mail_labels import eml_name
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
 
 DEFAULT_WAIT: WaitBaseT = wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5)
@@ -214,12 +215,14 @@ class SentLog:
 
 
 class MaildirMailer:
-    """Delivers each message into a Maildir outbox, plus a copy at eml/<name>.eml that opens
-    with a double-click.
+    """Delivers each message into a Maildir outbox, plus a copy in eml/ that opens with a
+    double-click and is named for a person: "2026-12-01 launch kit - Ana Lima & Bo Chen -
+    3f9a1c.eml" (see scheduler.mail_labels.eml_name).
 
     The Maildir file name is derived from the Message-ID, so a message is written at most once
-    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_ids` is one
-    directory listing. Each file appears whole: written in tmp/, then linked into new/.
+    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one
+    directory listing. The .eml name is fixed by the stored message too, so a resend writes no
+    second copy. Each file appears whole: written in tmp/, then linked into new/.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -241,7 +244,8 @@ class MaildirMailer:
                 if name not in keys:
                     self._deliver(name, mail.raw)
                     keys.add(name)
-                _write_once(self.folder / "eml" / f"{name}.eml", mail.raw)
+                readable = eml_name(mail.key, mail.message_id, mail.raw)
+                _write_once(self.folder / "eml" / readable, mail.raw)
         except OSError as error:
             message = f"cannot write the outbox {self.folder}: {error}"
             raise ProviderError(message, permanent=True) from error

@@ -291,3 +291,118 @@ def test_pair_never_pairs_people_whose_hours_never_meet_and_says_how_many(folder
             assert not any(frozenset({zones[a], zones[b]}) in far for a in group for b in group), (
                 group
             )
+
+
+# Words people read (issue 9, item 8)
+
+
+def demo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    import os
+    import shutil
+
+    folder = tmp_path / "demo"
+    shutil.copytree(
+        ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
+    )
+    env = {
+        **os.environ,
+        "TANDEM_DATABASE_URL": f"sqlite:///{folder / 'state.db'}",
+        "TANDEM_SECRET": "test",
+    }
+    return folder, env
+
+
+def tandem_in(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+LAUNCH = "2026-12-01T09:00:00+00:00"
+
+
+def test_run_says_what_it_did_by_pair_names_and_local_times_then_nothing_new(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    folder, env = demo(tmp_path)
+    first = tandem_in(folder, env, "run", "program.yaml", "--now", LAUNCH)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout.splitlines()
+    assert "sync: 59 people in the directory, 58 taking part" in out
+    for summary in ("round: 1 done", "plan: 58 done", "book: 58 done", "kits: 29 done"):
+        assert summary in out
+    assert "send: 87 done" in out
+    booked = [line for line in out if line.startswith("  Booked: ")]
+    assert booked and all(
+        re.fullmatch(
+            r"  Booked: [^&]+ & [^&]+, conversation [12], \w{3}, \w{3} \d+, \d+:\d\d [AP]M "
+            r"\(Eastern Time\)",
+            line,
+        )
+        for line in booked
+    ), booked
+    assert any(line.startswith("  Launch kit: ") for line in out)
+    assert any(line.startswith("  Sent: invitation 1 to ") for line in out)
+    assert "UTC" not in first.stdout and not re.search(r"(kit|pair):? p[a-z0-9]{8}", first.stdout)
+
+    quiet = tandem_in(folder, env, "run", "program.yaml", "--now", LAUNCH)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == "nothing new\n"
+
+
+def test_pairs_commands_act_at_the_moment_given_by_now(tmp_path: Path) -> None:
+    folder, env = demo(tmp_path)
+    assert tandem_in(folder, env, "run", "program.yaml", "--now", LAUNCH).returncode == 0
+    listing = tandem_in(folder, env, "pairs", "list", "program.yaml").stdout.splitlines()
+    pair_id, names = listing[0].split("  ")[0], listing[0].split("  ")[2]
+
+    paused = tandem_in(
+        folder, env, "pairs", "pause", "program.yaml", pair_id,
+        "--until", "2027-01-20", "--now", "2027-01-05T12:00:00+00:00",
+    )  # fmt: skip
+    assert paused.returncode == 0, paused.stderr
+    assert paused.stdout.splitlines()[0] == (
+        f"Paused: {names} until Wednesday, January 20, 1 date taken off"
+    )
+    run = tandem_in(folder, env, "run", "program.yaml", "--now", "2027-01-05T12:00:00+00:00")
+    assert f"  Sent: paused note to {names}" in run.stdout
+
+    # a moment before the pause ended: resuming by hand at that moment is still a resume
+    resumed = tandem_in(
+        folder, env, "pairs", "resume", "program.yaml", pair_id,
+        "--now", "2027-01-10T12:00:00+00:00",
+    )  # fmt: skip
+    assert resumed.stdout.splitlines()[0] == f"Resumed: {names}"
+    bad = tandem_in(folder, env, "pairs", "skip", "program.yaml", pair_id, "--now", "soon")
+    assert bad.returncode == 1 and "--now: 'soon' is not an ISO 8601 moment" in bad.stderr
+
+
+def test_preview_folders_keep_names_in_any_alphabet(tmp_path: Path) -> None:
+    folder, env = demo(tmp_path)
+    people = folder / "org.csv"
+    text = people.read_text(encoding="utf-8")
+    for old, new in (
+        ("Jonas Weber", "李雷"),
+        ("Mei Lin", "Анна Петрова"),
+        ("Priya Nair", "Zoë/Ōkubo: \u202eevil"),
+    ):
+        text = text.replace(old, new)
+    people.write_text(text, encoding="utf-8")
+    result = tandem_in(
+        folder, env, "preview", "program.yaml", "--out", "../preview", "--now", LAUNCH
+    )
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in (tmp_path / "preview").iterdir() if p.is_dir())
+    assert len(names) == 29 and all(n.startswith("pair-0") for n in names)
+    joined = "\n".join(names)
+    assert "Анна Петрова" in joined
+    assert "Zoë_Ōkubo_ evil" in joined, "path separators and colons replaced, bidi controls gone"
+    assert all("/" not in n and ":" not in n and "\u202e" not in n for n in names)
+    assert not any(n.endswith((" ", ".")) for n in names)

@@ -260,13 +260,38 @@ def test_nothing_a_peer_wrote_reaches_the_digest(running: Runtime) -> None:
     assert b"SECRET WORDS" not in row.raw
 
 
-def test_an_owner_outside_the_directory_is_greeted_by_the_local_part(running: Runtime) -> None:
+def test_an_owner_outside_the_directory_and_without_owner_name_is_greeted_neutrally(
+    running: Runtime,
+) -> None:
+    # an address is no name: "Hi maya.lindqvist," (or "Hi people-team,") read badly
     with running.store.session() as s:
         s.delete(s.get_one(Person, "maya.lindqvist@example.com"))
     send_owner_digest(running, NOW)
     mail = parsed(outbox(running)[0])
     assert str(mail["To"]) == "maya.lindqvist@example.com"
-    assert text_of(mail).startswith("Hi maya.lindqvist,")
+    assert text_of(mail).startswith("Hello,\n")
+    assert "<p>Hello,</p>" in html_of(mail)
+
+
+def test_program_owner_name_names_the_owner_whatever_the_directory_says(
+    store: Store, tmp_path: Path
+) -> None:
+    text = PROGRAM.replace(
+        "  owner: maya.lindqvist@example.com\n",
+        ("  owner: people-team@example.com\n  owner_name: Maya Lindqvist\n"),
+    )
+    program = parse_program(text, "program.yaml", tmp_path)
+    rt = Runtime(program, store, cast(Providers, NoProviders()), Kits(None), b"digest-secret")
+    with rt.store.session() as s:
+        s.add_all([person("Ana Ferreira"), person("Jonas Weber")])
+        s.add(Round(id=2, opened_at=at(2027, 1, 18), seed=2, waiting=[]))
+        s.flush()
+        pair(s, "p1", "Ana Ferreira", "Jonas Weber")
+    send_owner_digest(rt, NOW)
+    mail = parsed(outbox(rt)[0])
+    assert str(mail["To"]) == "Maya Lindqvist <people-team@example.com>"
+    assert text_of(mail).startswith("Hi Maya,\n")
+    assert "Hi people" not in text_of(mail)
 
 
 # building the program's rows

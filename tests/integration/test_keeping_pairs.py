@@ -229,7 +229,7 @@ def test_a_pause_with_a_length_and_a_return_date_ends_on_the_return_date(world: 
     paused = world.sent("paused", pair_id)
     assert len(paused) == 1
     body = paused[0].get_body(("plain",))
-    assert body is not None and "paused your conversations until Monday 8 February" in (
+    assert body is not None and "paused your conversations until Monday, February 8" in (
         body.get_content()
     )
 

@@ -143,6 +143,8 @@ def test_sections_left_out_get_their_defaults() -> None:
 
     assert program.program.purpose == ""
     assert program.program.timezone == "UTC"
+    assert program.program.locale == "en-US"
+    assert program.program.owner_name == ""
     assert program.levels == {}
     assert program.participants.include.departments == ()
     assert program.participants.exclude.emails == ()
@@ -300,6 +302,31 @@ def test_a_time_zone_in_the_wrong_case_is_accepted_and_corrected() -> None:
     program = parse(EXAMPLE.replace("America/New_York", "america/new_york"))
 
     assert program.program.timezone == "America/New_York"
+
+
+def test_the_locale_and_the_owners_name_are_read_and_the_locale_made_canonical() -> None:
+    text = MINIMAL.replace(
+        "  start: 2027-01-11\n",
+        "  start: 2027-01-11\n  locale: de_de\n  owner_name: Maya Lindqvist\n",
+    )
+
+    program = parse(text)
+
+    assert program.program.locale == "de-DE"
+    assert program.program.owner_name == "Maya Lindqvist"
+
+
+def test_an_unknown_locale_is_reported_at_its_value_with_a_suggestion() -> None:
+    text = EXAMPLE.replace(
+        "  timezone: America/New_York\n", "  timezone: America/New_York\n  locale: en-EN\n"
+    )
+
+    problem = only_problem(text)
+
+    assert where(problem) == (7, 11) == position(text, "en-EN")
+    assert problem.key == "program.locale"
+    assert problem.message == "expected a locale such as en-US, en-GB, de-DE, fr-FR or es-ES"
+    assert problem.hint == "did you mean 'en-US'?"
 
 
 def test_a_phase_with_both_times_and_until_is_reported_at_its_until() -> None:
@@ -731,6 +758,7 @@ _GUIDE_MISTAKES: list[list[tuple[str, str]]] = [
     [("meetings:", "meeting:")],
     [("avoid_reporting_line: direct", "avoid_reporting_line: chian")],
     [("America/New_York", "America/NewYork")],
+    [("  timezone: America/New_York\n", "  timezone: America/New_York\n  locale: en-EN\n")],
     [("  mailbox: mentoring@example.com\n", "")],
     [("times: 6", "times: 0")],
     [("length: 30 minutes", "length: 30")],

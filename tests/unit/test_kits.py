@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import re
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.config_schema import DEFAULT_CADENCE
 from scheduler.kits import (
     KINDS,
     KitError,
@@ -15,10 +17,13 @@ from scheduler.kits import (
     Rendered,
     and_list,
     build_email,
-    local_times,
     make_message_id,
     sample_context,
+    starts_local,
 )
+from scheduler.local_time import Reader
+from scheduler.messages import cadence_text, rhythm_left
+from scheduler.model import Phase, Span, Unit
 
 BUILT_IN = Kits(None)
 WHEN = datetime(2027, 1, 5, 9, 30, tzinfo=UTC)
@@ -88,10 +93,10 @@ def test_the_launch_kit_greets_and_introduces_both_peers() -> None:
     for fact in [
         "Ana Ferreira",
         "Senior Product Designer, Payments",
-        "America/New_York",
+        "Time zone: Eastern Time (New York)",
         "Jonas Weber",
         "Senior Data Engineer, Logistics",
-        "Europe/Berlin",
+        "Time zone: Central European Time (Berlin)",
     ]:
         assert fact in text
 
@@ -130,8 +135,9 @@ def test_the_launch_kit_lists_the_booked_dates_in_both_time_zones() -> None:
     text = launch_kit_text()
     assert "every 2 weeks for the first 6 meetings" in text
     assert "already on your calendars" in text
-    assert "Tuesday 12 January, 10:00 (America/New_York)" in text
-    assert "Tuesday 12 January, 16:00 (Europe/Berlin)" in text
+    # each peer reads the time in their own zone and locale (Jonas's row says de-DE)
+    assert "  1. Ana: Tuesday, January 12 at 10:00 AM Eastern Time (New York)\n" in text
+    assert "     Jonas: Dienstag, 12. Januar um 16:00 Mitteleuropäische Zeit (Berlin)\n" in text
     assert "https://meet.example.com/pc-7k2m-9q4x" in text
 
 
@@ -180,7 +186,9 @@ def test_names_from_the_directory_are_escaped_in_html_but_not_in_text() -> None:
 def test_the_nudge_is_gentle_and_offers_the_new_time_and_a_pause() -> None:
     text = BUILT_IN.render("nudge", sample_context("nudge")).text
     assert "Life gets busy" in text
-    assert "Thursday 28 January, 10:00 (America/New_York)" in text
+    assert "Conversation 2 did not go ahead. It was booked for:" in text
+    assert "  Ana: Tuesday, January 26 at 10:00 AM Eastern Time (New York)\n" in text
+    assert "  2. Ana: Thursday, January 28 at 10:00 AM Eastern Time (New York)\n" in text
     assert '"pause for 3 weeks"' in text
 
 
@@ -216,7 +224,9 @@ def test_the_owner_digest_names_at_risk_pairs_and_waiting_people_and_shows_the_c
 
 def test_the_confirmation_says_what_was_done() -> None:
     text = BUILT_IN.render("confirmation", sample_context("confirmation")).text
-    assert "Done: conversation 2 on Tuesday 26 January is skipped" in text
+    assert "Done: conversation 2 is skipped and off your calendars" in text
+    assert "Conversation 2 was booked for:\n\n  Ana: Tuesday, January 26 at 10:00 AM" in text
+    assert "  Jonas: Dienstag, 26. Januar um 16:00 Mitteleuropäische Zeit (Berlin)\n" in text
 
 
 # HR overrides and their mistakes
@@ -407,15 +417,190 @@ def test_and_list_joins_names_as_a_sentence_would(items: list[str], expected: st
     assert and_list(items) == expected
 
 
-def test_local_times_follow_each_zones_own_daylight_saving() -> None:
-    # 16 March 2027: New York has moved to summer time, Berlin not yet.
-    start = datetime(2027, 3, 16, 15, tzinfo=UTC)
-    assert local_times(start, ["America/New_York", "Europe/Berlin", "America/New_York"]) == [
-        "Tuesday 16 March, 11:00 (America/New_York)",
-        "Tuesday 16 March, 16:00 (Europe/Berlin)",
+# Times as each reader reads them (issue 9, item 8)
+
+NEW_YORK, BERLIN, KOLKATA = "America/New_York", "Europe/Berlin", "Asia/Kolkata"
+JAN_12 = datetime(2027, 1, 12, 15, tzinfo=UTC)
+
+
+def test_a_meeting_is_one_line_when_every_peer_reads_it_alike() -> None:
+    readers = [Reader("Ana", NEW_YORK, "en-US"), Reader("Bo", NEW_YORK, "en-US")]
+    assert starts_local(JAN_12, readers) == [
+        "Tuesday, January 12 at 10:00 AM Eastern Time (New York)"
     ]
 
 
-def test_local_times_accept_any_aware_start() -> None:
-    start = datetime(2027, 1, 12, 10, tzinfo=timezone(timedelta(hours=-5)))
-    assert local_times(start, ["Asia/Kolkata"]) == ["Tuesday 12 January, 20:30 (Asia/Kolkata)"]
+def test_a_meeting_gets_a_line_per_zone_and_locale_led_by_whose_it_is() -> None:
+    readers = [
+        Reader("Ana", NEW_YORK, "en-US"),
+        Reader("Jonas", BERLIN, "de-DE"),
+        Reader("Mei", NEW_YORK, "en-US"),
+        Reader("Priya", KOLKATA, "en-GB"),
+    ]
+    assert starts_local(JAN_12, readers) == [
+        "Ana and Mei: Tuesday, January 12 at 10:00 AM Eastern Time (New York)",
+        "Jonas: Dienstag, 12. Januar um 16:00 Mitteleuropäische Zeit (Berlin)",
+        "Priya: Tuesday 12 January at 20:30 India Time",
+    ]
+
+
+def test_two_peers_in_one_zone_with_different_locales_get_a_line_each() -> None:
+    readers = [Reader("Ana", BERLIN, "en-GB"), Reader("Jonas", BERLIN, "de-DE")]
+    assert starts_local(JAN_12, readers) == [
+        "Ana: Tuesday 12 January at 16:00 Central European Time (Berlin)",
+        "Jonas: Dienstag, 12. Januar um 16:00 Mitteleuropäische Zeit (Berlin)",
+    ]
+
+
+IANA = re.compile(
+    r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)/\w+"
+)
+
+
+def every_rendering() -> list[tuple[str, Rendered]]:
+    from scheduler.kit_samples import VARIANTS
+
+    return [
+        (kind, BUILT_IN.render(kind, {**sample_context(kind), **variant}))
+        for kind in KINDS
+        for variant in ({}, *VARIANTS.get(kind, ()))
+    ]
+
+
+def test_no_email_of_any_kind_shows_an_iana_zone_key() -> None:
+    for kind, rendered in every_rendering():
+        for part in (rendered.subject, rendered.text, rendered.html):
+            assert not IANA.search(part), (kind, IANA.search(part))
+
+
+def trio_kit_context(meetings: int = 2) -> dict[str, object]:
+    """The sample kit for a trio in three zones and three locales: the longest kit a default
+    program (book_ahead: 2) sends."""
+    context = sample_context("launch_kit")
+    mei = {**context["peers"][0], "name": "Mei Chen", "first_name": "Mei"}  # type: ignore[index]
+    mei.update(email="mei.chen@example.com", timezone="India Time")
+    context["peers"] = [*context["peers"], mei]  # type: ignore[misc]
+    readers = [
+        Reader("Ana", NEW_YORK, "en-US"),
+        Reader("Jonas", BERLIN, "de-DE"),
+        Reader("Mei", KOLKATA, "en-IN"),
+    ]
+    context["meetings"] = [
+        {"number": n + 1, "starts_local": starts_local(JAN_12 + timedelta(weeks=2 * n), readers)}
+        | {"join_url": None}
+        for n in range(meetings)
+    ]
+    return context
+
+
+def three_dates_kit_context() -> dict[str, object]:
+    context = sample_context("launch_kit")
+    third = sample_context("resumed")["meetings"][0]  # type: ignore[index]
+    context["meetings"] = [*context["meetings"], third]  # type: ignore[misc]
+    return context
+
+
+@pytest.mark.parametrize(
+    ("who", "context"),
+    [
+        ("a pair", sample_context("launch_kit")),
+        ("a pair with three dates", three_dates_kit_context()),
+        ("a trio in three zones", trio_kit_context()),
+    ],
+)
+def test_the_launch_kit_stays_under_450_words_with_every_part_in_order(
+    who: str, context: dict[str, object]
+) -> None:
+    text = BUILT_IN.render("launch_kit", context).text
+    assert len(text.split()) < 450, f"{who}: {len(text.split())} words"
+    parts = [
+        "Let me introduce you",  # who the peers are, with their zones
+        "Time zone: Eastern Time (New York)",
+        "1. What shaped you",  # the five prompts, in order
+        "2. What drives you",
+        "3. What drains you",
+        "4. What you are trying to grow into",
+        "5. What support looks like for you",
+        "Before offering any advice, reflect back what you heard",  # reflection before advice
+        "not a complaint department, not therapy, and not a fix-it service",  # boundaries
+        "stays between",
+        "pause or end this at any time, without explaining why",
+        "You will meet every 2 weeks",  # the rhythm, then the dates
+        "1. Ana: Tuesday, January 12 at 10:00 AM Eastern Time (New York)",
+        "2. Ana: Tuesday, January 26 at 10:00 AM Eastern Time (New York)",
+        "Reply to this email and start the first line with one of these words",
+    ]
+    at = 0
+    for part in parts:
+        found = text.find(part, at)
+        assert found != -1, f"{who}: {part!r} is missing, or comes too early"
+        at = found + len(part)
+
+
+def test_the_pause_note_lists_the_dates_it_took_off_in_each_readers_time() -> None:
+    text = BUILT_IN.render("paused", sample_context("paused")).text
+    assert "paused your conversations until Tuesday, March 2. No reason is needed." in text
+    taken_off = text.partition("These dates are cancelled and off your calendars:")[2]
+    assert "  2. Ana: Tuesday, January 26 at 10:00 AM Eastern Time (New York)\n" in taken_off
+    assert (
+        "     Jonas: Dienstag, 9. Februar um 16:00 Mitteleuropäische Zeit (Berlin)\n" in taken_off
+    )
+    assert "Join:" not in taken_off, "a cancelled call has no link to join"
+
+
+def test_a_pause_that_took_one_date_off_says_so_in_the_singular() -> None:
+    context = sample_context("paused")
+    context["cancelled"] = context["cancelled"][:1]  # type: ignore[index]
+    text = BUILT_IN.render("paused", context).text
+    assert "This date is cancelled and off your calendars:" in text
+
+
+def test_the_resume_note_tells_the_rhythm_that_is_left() -> None:
+    text = BUILT_IN.render("resumed", sample_context("resumed")).text
+    assert "After these, you will meet 2 more times every 2 weeks, then monthly until" in text
+    last = BUILT_IN.render("resumed", {**sample_context("resumed"), "rhythm_left": ""}).text
+    assert "These are the last conversations your pairing has planned." in last
+
+
+def test_the_digest_greets_the_owner_by_name_or_else_neutrally() -> None:
+    from scheduler.kit_samples import VARIANTS
+
+    assert BUILT_IN.render("owner_digest", sample_context("owner_digest")).text.startswith(
+        "Hi Maya,\n"
+    )
+    nameless = {**sample_context("owner_digest"), **VARIANTS["owner_digest"][1]}
+    rendered = BUILT_IN.render("owner_digest", nameless)
+    assert rendered.text.startswith("Hello,\n")
+    assert "<p>Hello,</p>" in rendered.html
+
+
+# The rhythm in words
+
+START = date(2027, 1, 11)  # meetings 1-6 every 2 weeks to 22 March, then monthly to 22 December
+
+
+@pytest.mark.parametrize(
+    ("after", "words"),
+    [
+        (0, "6 more times every 2 weeks, then monthly until December 2027"),
+        (4, "2 more times every 2 weeks, then monthly until December 2027"),
+        (5, "once more, 2 weeks later, then monthly until December 2027"),
+        (6, "monthly until December 2027"),
+        (15, ""),
+    ],
+)
+def test_the_rhythm_left_counts_the_meetings_still_to_come(after: int, words: str) -> None:
+    assert rhythm_left(DEFAULT_CADENCE, START, after) == words
+
+
+def test_a_single_meeting_left_a_week_or_a_month_apart_reads_naturally() -> None:
+    weekly = (Phase(Span(1, Unit.WEEKS), times=3), Phase(Span(1, Unit.MONTHS), times=2))
+    assert rhythm_left(weekly, START, 2) == "once more, a week later, then 2 more times monthly"
+    assert rhythm_left(weekly, START, 4) == "once more, a month later"
+
+
+def test_the_month_in_the_rhythm_follows_the_programs_locale() -> None:
+    assert cadence_text(DEFAULT_CADENCE, START, "de-DE") == (
+        "every 2 weeks for the first 6 meetings, then monthly until Dezember 2027"
+    )
+    assert rhythm_left(DEFAULT_CADENCE, START, 6, "fr-FR") == "monthly until décembre 2027"

@@ -12,6 +12,7 @@ import pytest
 
 from integrations.local.mail_in import MaildirInbox
 from integrations.local.mail_out import MaildirMailer, file_name
+from scheduler.mail_labels import eml_name
 from scheduler.ports import OutgoingMail, ProviderError
 
 
@@ -40,7 +41,7 @@ def test_sending_twice_writes_one_message_and_one_eml_copy(tmp_path: Path) -> No
 
     assert [p.read_bytes() for p in (tmp_path / "outbox" / "new").iterdir()] == [kit.raw]
     copies = list((tmp_path / "outbox" / "eml").iterdir())
-    assert [p.name for p in copies] == ["tandem.abc@example.org.eml"]
+    assert [p.name for p in copies] == [eml_name(kit.key, kit.message_id, kit.raw)]
     assert copies[0].read_bytes() == kit.raw
 
 
