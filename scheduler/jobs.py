@@ -484,7 +484,7 @@ def notify(
     """Send `kind` to the pair with its upcoming booked meetings listed; once per key."""
     peers = pair_peers(s, pair.id)
     views = [
-        MeetingView(m.number, m.starts_at, m.join_url)
+        MeetingView(m.number, m.starts_at, m.join_url, m.odd_minutes)
         for m in upcoming(s, pair, now)
         if m.state in ("booked", "moved") and m.starts_at is not None
     ]

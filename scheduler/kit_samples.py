@@ -30,7 +30,9 @@ def sample_context(kind: str) -> dict[str, object]:
     starts = [datetime(2027, 1, 12, 15, tzinfo=UTC) + timedelta(weeks=2 * n) for n in range(4)]
     meetings = [_meeting(n + 1, start) for n, start in enumerate(starts)]
     meetings[0]["join_url"] = "https://meet.example.com/pc-7k2m-9q4x"
+    rebooked_outside = ["Jonas: 30 minutes"]  # as meetings.stretch allows
     rebooked = _meeting(2, starts[1] + timedelta(days=2))
+    rebooked["outside_hours"] = rebooked_outside
     base: dict[str, object] = {
         "program": {
             "name": "Peer Circles",
@@ -123,7 +125,12 @@ _STATS = ("active_pairs", "paused_pairs", "ended_pairs", "meetings_held", "meeti
 
 
 def _meeting(number: int, start: datetime) -> dict[str, object]:
-    return {"number": number, "starts_local": starts_local(start, READERS), "join_url": None}
+    return {
+        "number": number,
+        "starts_local": starts_local(start, READERS),
+        "join_url": None,
+        "outside_hours": [],
+    }
 
 
 def _person(name: str, title: str, department: str, zone: str) -> dict[str, object]:

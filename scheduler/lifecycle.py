@@ -300,7 +300,8 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
                 )
             if kind == "nudge":
                 skipped = s.get(Meeting, int(notice["skipped"]))
-                readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
+                peers = pair_peers(s, pair.id)
+                readers = readers_of(peers, rt.program.program.locale)
                 booked = [
                     m
                     for m in upcoming(s, pair, now)
@@ -308,7 +309,7 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
                 ]
                 extra = {
                     "skipped_meeting": meeting_shown(skipped, readers) if skipped else None,
-                    "new_slot": meeting_shown(booked[0], readers) if booked else None,
+                    "new_slot": meeting_shown(booked[0], readers, peers) if booked else None,
                     "booked": bool(booked) and not rt.books_by_mail,
                 }
             notify(rt, s, pair, kind, key, extra, now)

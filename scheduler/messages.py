@@ -6,7 +6,7 @@ Kept apart from the jobs so that `tandem preview` renders exactly what `tandem r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.policy import SMTP
 
@@ -21,11 +21,13 @@ from scheduler.reply_address import reply_address
 
 @dataclass(frozen=True)
 class MeetingView:
-    """A booked meeting as the emails show it."""
+    """A booked meeting as the emails show it; `odd_minutes` {email: minutes} outside each
+    peer's hours, as `meetings.stretch` allows."""
 
     number: int
     start: datetime
     join_url: str | None
+    odd_minutes: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,12 @@ def pair_context(
         },
         "peers": [_peer(p, details.locale) for p in peers],
         "recipient": None,
-        "meetings": [meeting_shown(m.number, m.start, m.join_url, readers) for m in meetings],
+        "meetings": [
+            meeting_shown(
+                m.number, m.start, m.join_url, readers, outside_hours(m.odd_minutes, peers)
+            )
+            for m in meetings
+        ],
         "cadence_text": cadence_text(program.cadence, start, details.locale),
         "rhythm_left": rhythm_left(
             program.cadence, start, max((m.number for m in meetings), default=0), details.locale
@@ -87,10 +94,28 @@ def readers_of(peers: Sequence[Person], program_locale: str) -> list[Reader]:
 
 
 def meeting_shown(
-    number: int, start: datetime, join_url: str | None, readers: Sequence[Reader]
+    number: int,
+    start: datetime,
+    join_url: str | None,
+    readers: Sequence[Reader],
+    outside: Sequence[str] = (),
 ) -> dict[str, object]:
-    """One entry of a template's `meetings`: {number, starts_local, join_url}."""
-    return {"number": number, "starts_local": starts_local(start, readers), "join_url": join_url}
+    """One entry of a template's `meetings`: {number, starts_local, join_url, outside_hours}."""
+    return {
+        "number": number,
+        "starts_local": starts_local(start, readers),
+        "join_url": join_url,
+        "outside_hours": list(outside),
+    }
+
+
+def outside_hours(odd_minutes: Mapping[str, int], peers: Sequence[Person]) -> list[str]:
+    """["Dev: 45 minutes"] for a meeting outside someone's hours (issue 9, item 2)."""
+    return [
+        f"{_first_name(p)}: {odd_minutes[p.email]} minutes"
+        for p in peers
+        if odd_minutes.get(p.email)
+    ]
 
 
 def pair_mail(

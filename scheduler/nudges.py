@@ -13,7 +13,8 @@ from scheduler.followup import MeetingRecord, PairRecord, follow_up
 from scheduler.jobs import Report, Runtime, notify, pair_names, pair_peers, replan, said_when
 from scheduler.local_time import Reader
 from scheduler.messages import meeting_shown as shown
-from scheduler.messages import readers_of
+from scheduler.messages import outside_hours, readers_of
+from scheduler.model import Person
 from scheduler.moves import later_attempt
 from scheduler.store import Meeting, Pair
 
@@ -74,10 +75,12 @@ def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now
     if book and slot is not None:
         pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
         return f"Nudged: {pair_names(s, pair.id)}, conversation {skipped.number} rebooked"
-    readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
+    peers = pair_peers(s, pair.id)
+    readers = readers_of(peers, rt.program.program.locale)
     proposal = None
     if slot is not None:
-        proposal = shown(skipped.number, slot.start, None, readers)
+        outside = outside_hours(slot.odd_minutes, peers)
+        proposal = shown(skipped.number, slot.start, None, readers, outside)
     notify(
         rt,
         s,
@@ -94,10 +97,13 @@ def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now
     )
 
 
-def meeting_shown(meeting: Meeting, readers: Sequence[Reader]) -> dict[str, object]:
+def meeting_shown(
+    meeting: Meeting, readers: Sequence[Reader], peers: Sequence[Person] = ()
+) -> dict[str, object]:
     """A stored meeting as the templates show it, in each reader's own time."""
     assert meeting.starts_at is not None
-    return shown(meeting.number, meeting.starts_at, meeting.join_url, readers)
+    outside = outside_hours(meeting.odd_minutes, peers)
+    return shown(meeting.number, meeting.starts_at, meeting.join_url, readers, outside)
 
 
 def _displaced(meeting: Meeting) -> bool:

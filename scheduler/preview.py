@@ -90,7 +90,7 @@ def write_preview(
     for index, group in enumerate(result.groups, start=1):
         pair_id = pair_id_of(number, group)
         views = [
-            MeetingView(item.target.number, slot.start, None)
+            MeetingView(item.target.number, slot.start, None, slot.odd_minutes)
             for item, slot in plans
             if item.pair_id == pair_id and isinstance(slot, Slot)
         ]

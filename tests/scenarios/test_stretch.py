@@ -68,3 +68,12 @@ def test_with_a_stretch_they_meet_within_it_and_status_shows_it(
     status = world.status()
     assert "outside working hours: 2 upcoming meeting(s)" in status
     assert "min outside the hours of" in status
+    (kit,) = world.sent("launch_kit", pair.id)
+    text = kit.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.count("Outside working hours: ") == 2
+    assert any(
+        f"{name}: {minutes} minutes" in text
+        for meeting in meetings
+        for email, minutes in meeting.odd_minutes.items()
+        for name in [{"ana": "Ana", "dev": "Dev"}[email.partition("@")[0]]]
+    )

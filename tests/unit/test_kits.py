@@ -487,7 +487,7 @@ def trio_kit_context(meetings: int = 2) -> dict[str, object]:
     ]
     context["meetings"] = [
         {"number": n + 1, "starts_local": starts_local(JAN_12 + timedelta(weeks=2 * n), readers)}
-        | {"join_url": None}
+        | {"join_url": None, "outside_hours": []}
         for n in range(meetings)
     ]
     return context
