@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.orgs import organisation
 from scheduler.bootstrap import build_runtime
-from scheduler.cycle import STEPS
+from scheduler.steps.cycle import STEPS
 
 PROGRAM = """\
 program: {{name: Bench, owner: owner@example.com, timezone: America/New_York, start: 2027-01-11}}

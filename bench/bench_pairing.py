@@ -12,7 +12,7 @@ import time
 import tracemalloc
 
 from bench.orgs import history, organisation
-from scheduler.pairing import PairingRules, pair_people
+from scheduler.core.pairing import PairingRules, pair_people
 
 RULE_SETS = {
     "default (tolerance 1, direct, no repeats)": PairingRules(),

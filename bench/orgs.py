@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from scheduler.model import Person
+from scheduler.core.model import Person
 
 ZONES = (
     "America/New_York",

@@ -7,14 +7,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from scheduler.config import load_program
-from scheduler.config_schema import Program
 from scheduler.errors import UserError
-from scheduler.jobs import Runtime
-from scheduler.kits import Kits
 from scheduler.ports import Calendar, Providers
+from scheduler.program.load import load_program
+from scheduler.program.schema import Program
+from scheduler.render.kits import Kits
 from scheduler.settings import load_settings, read_secret
-from scheduler.store import open_store
+from scheduler.steps.plan import Runtime
+from scheduler.store.models import open_store
 
 
 def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime:

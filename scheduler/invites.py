@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
-from scheduler.header_text import header_text
-from scheduler.mail_checks import is_calendar_part, sender_addresses
+from scheduler.core.header_text import header_text
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
+from scheduler.replies.mail_checks import is_calendar_part, sender_addresses
 
 PRODID = "-//Tandem//Peer mentoring//EN"
 METHODS = ("REQUEST", "CANCEL")
@@ -230,7 +230,7 @@ def _aware(moment: datetime, what: str) -> datetime:
 
 
 def _one_line(value: str) -> str:
-    """A name or subject as one safe line (see scheduler.header_text)."""
+    """A name or subject as one safe line (see scheduler.core.header_text)."""
     return header_text(value)
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from scheduler.model import Interval
-from scheduler.roster import RawPerson
+from scheduler.core.model import Interval
+from scheduler.program.roster import RawPerson
 
 
 class ProviderError(Exception):
@@ -142,7 +142,7 @@ class ChangeBatch:
 
 class Directory(Protocol):
     def fetch_people(self) -> list[RawPerson]:
-        """Every person of the directory, untrusted; `scheduler.roster` validates them.
+        """Every person of the directory, untrusted; `scheduler.program.roster` validates them.
 
         Raises:
             ProviderError: the directory could not be read.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.errors import UserError
-from scheduler.store import database_url
+from scheduler.store.models import database_url
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import recurring_ical_events
 from icalendar import Calendar, Component
 
-from scheduler.model import Interval
+from scheduler.core.model import Interval
 from scheduler.ports import ProviderError
 
 BUSY_TYPES = frozenset({"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"})  # RFC 5545, 3.2.9

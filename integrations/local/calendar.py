@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from integrations.local.busy import IcsFolderBusy
-from scheduler.model import Interval
+from scheduler.core.model import Interval
 from scheduler.ports import Booked, Booking, Cancellation, ChangeBatch
 
 

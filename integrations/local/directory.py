@@ -6,7 +6,7 @@ from pathlib import Path
 
 from integrations.local.people_csv import PeopleFileError, read_people_csv
 from scheduler.ports import ProviderError
-from scheduler.roster import RawPerson
+from scheduler.program.roster import RawPerson
 
 
 class CsvDirectory:

@@ -21,8 +21,8 @@ from ssl import SSLContext
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 from tenacity.wait import WaitBaseT
 
-from scheduler.mail_labels import eml_name
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
+from scheduler.render.labels import eml_name
 
 DEFAULT_WAIT: WaitBaseT = wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5)
 
@@ -217,7 +217,7 @@ class SentLog:
 class MaildirMailer:
     """Delivers each message into a Maildir outbox, plus a copy in eml/ that opens with a
     double-click and is named for a person: "2026-12-01 launch kit - Ana Lima & Bo Chen -
-    3f9a1c.eml" (see scheduler.mail_labels.eml_name).
+    3f9a1c.eml" (see scheduler.render.labels.eml_name).
 
     The Maildir file name is derived from the Message-ID, so a message is written at most once
     (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one

@@ -6,8 +6,8 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+from scheduler.core.model import Unpaired
 from scheduler.errors import UserError
-from scheduler.model import Unpaired
 
 
 def read_history_csv(path: Path) -> list[tuple[str, str]]:

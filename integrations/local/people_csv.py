@@ -1,7 +1,7 @@
 """The local directory is a CSV export of the organisation, as HR systems and Excel write it:
 comma, semicolon or tab separated, UTF-8, UTF-16 or Windows-1252. Only faults that spoil the
-whole file raise here; a bad row is left to scheduler.roster, which reports it by its line and
-column."""
+whole file raise here; a bad row is left to scheduler.program.roster, which reports it by its
+line and column."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from itertools import zip_longest
 from pathlib import Path
 from types import MappingProxyType
 
-from scheduler.roster import RawPerson, Roster, build_roster
+from scheduler.program.roster import RawPerson, Roster, build_roster
 
 COLUMNS = ("email", "name", "title", "department", "level", "manager_email", "timezone")
 REQUIRED_COLUMNS = ("email", "name", "timezone")  # and at least one of LEVEL_COLUMNS

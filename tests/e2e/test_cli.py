@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.orgs import history, organisation
-from scheduler.model import Person
+from scheduler.core.model import Person
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """\
@@ -32,7 +32,7 @@ pairing:
 
 def tandem(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
+        [sys.executable, "-m", "scheduler.cli.main", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -314,7 +314,7 @@ def demo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 def tandem_in(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
+        [sys.executable, "-m", "scheduler.cli.main", *args],
         cwd=folder,
         env=env,
         capture_output=True,

@@ -20,7 +20,7 @@ T_PLUS_1H = "2026-12-01T10:00:00+00:00"
 
 def run_at(folder: Path, env: dict[str, str], now: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "run", "program.yaml", "--now", now],
+        [sys.executable, "-m", "scheduler.cli.main", "run", "program.yaml", "--now", now],
         cwd=folder,
         env=env,
         capture_output=True,

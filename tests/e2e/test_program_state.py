@@ -25,7 +25,7 @@ def demo(tmp_path: Path) -> Path:
 def tandem(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
+        [sys.executable, "-m", "scheduler.cli.main", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -17,7 +17,7 @@ LATER = "2026-12-01T12:00:00+00:00"
 
 def tandem(folder: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
+        [sys.executable, "-m", "scheduler.cli.main", *args],
         cwd=folder,
         env=env,
         capture_output=True,

@@ -85,7 +85,7 @@ def run(
         [
             sys.executable,
             "-m",
-            "scheduler.cli",
+            "scheduler.cli.main",
             "run",
             "program.yaml",
             "--now",

@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.config import parse_program
-from scheduler.digest import (
+from scheduler.ports import Providers
+from scheduler.program.load import parse_program
+from scheduler.render.kits import Kits
+from scheduler.steps.digest import (
     DigestStats,
     Tally,
     chart_png,
@@ -24,10 +26,8 @@ from scheduler.digest import (
     meetings_per_week,
     send_owner_digest,
 )
-from scheduler.jobs import Runtime
-from scheduler.kits import Kits
-from scheduler.ports import Providers
-from scheduler.store import (
+from scheduler.steps.plan import Runtime
+from scheduler.store.models import (
     Inbound,
     Meeting,
     MeetingState,

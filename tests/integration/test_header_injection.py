@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from scheduler.header_text import header_text
-from scheduler.store import Outbox
+from scheduler.core.header_text import header_text
+from scheduler.store.models import Outbox
 from tests.integration.world import World
 
 LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -238,7 +238,7 @@ def test_a_pause_with_a_length_and_a_return_date_ends_on_the_return_date(world: 
 
 
 def test_parse_reply_reads_a_decline_as_run_does_and_names_its_pair(world: World) -> None:
-    from scheduler.inbound import explain
+    from scheduler.steps.inbound import explain
 
     pair_id, a, _ = first_pair(world)
     first = world.meetings(pair_id)[0]
@@ -279,7 +279,7 @@ def test_a_short_pause_cancels_only_the_meetings_inside_it(world: World) -> None
 def record_move(world: World, uid: str, start: datetime) -> None:
     from datetime import timedelta
 
-    from scheduler import store_ops
+    from scheduler.store import ops as store_ops
 
     with world.rt.store.session() as s:
         store_ops.record_fact(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from scheduler import rounds
-from scheduler.store import Round, Store
+from scheduler.steps import rounds
+from scheduler.store.models import Round, Store
 from tests.integration.world import World
 
 LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from scheduler import jobs, rounds
-from scheduler.mailroom import send_mail
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
-from scheduler.store import Outbox
+from scheduler.steps import plan as jobs
+from scheduler.steps import rounds
+from scheduler.steps.mail import send_mail
+from scheduler.store.models import Outbox
 from tests.integration.world import World
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -20,8 +20,8 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from scheduler.leases import holder_name, is_dead
-from scheduler.store import (
+from scheduler.store.leases import holder_name, is_dead
+from scheduler.store.models import (
     MIGRATIONS,
     Base,
     Inbound,
@@ -35,7 +35,7 @@ from scheduler.store import (
     database_url,
     open_store,
 )
-from scheduler.store_ops import (
+from scheduler.store.ops import (
     MAX_ATTEMPTS,
     abandoned_claims,
     acquire_lease,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from scheduler.kits import KINDS
-from scheduler.local_time import meeting_time
 from scheduler.ports import OutgoingMail
-from scheduler.store import Outbox, Person
+from scheduler.render.kits import KINDS
+from scheduler.render.local_time import meeting_time
+from scheduler.store.models import Outbox, Person
 from tests.integration.world import World
 
 LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -262,8 +262,8 @@ def test_dates_in_a_program_with_another_locale_follow_it(tmp_path: Path, store_
 
 def test_a_confirmation_owed_from_before_this_version_is_still_sent(world: World) -> None:
     # pending notes written before `about` existed have no "was": the note goes out without it
-    from scheduler.lifecycle import send_pending_notices
-    from scheduler.store import Pair
+    from scheduler.steps.lifecycle import send_pending_notices
+    from scheduler.store.models import Pair
 
     pair_id = world.pairs()[0].id
     with world.rt.store.session() as s:

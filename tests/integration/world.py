@@ -15,11 +15,11 @@ from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import select
 
 from scheduler.bootstrap import build_runtime
-from scheduler.cycle import run_cycle
-from scheduler.jobs import Report, Runtime, pair_peers
-from scheduler.reply_address import reply_address
-from scheduler.store import Inbound, Meeting, Outbox, Pair
-from scheduler.store import Person as PersonRow
+from scheduler.replies.address import reply_address
+from scheduler.steps.cycle import run_cycle
+from scheduler.steps.plan import Report, Runtime, pair_peers
+from scheduler.store.models import Inbound, Meeting, Outbox, Pair
+from scheduler.store.models import Person as PersonRow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,7 +100,7 @@ class World:
         """What `tandem status` prints for this program."""
         from click.testing import CliRunner
 
-        from scheduler.cli import cli
+        from scheduler.cli.main import cli
 
         result = CliRunner().invoke(
             cli, ["status", str(self.folder / "program.yaml")], env=self.env

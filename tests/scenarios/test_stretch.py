@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from scheduler.store import Round
+from scheduler.store.models import Round
 from tests.integration.world import World
 
 NOW = datetime(2027, 1, 4, 8, tzinfo=UTC)

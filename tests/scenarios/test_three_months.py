@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.store import Meeting
+from scheduler.store.models import Meeting
 from tests.integration.world import World
 from tests.scenarios.calendars import replay
 

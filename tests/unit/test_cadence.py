@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.cadence import cadence_end, meeting_targets, next_to_book
-from scheduler.model import MeetingTarget, Phase, Span, Unit, add_span
+from scheduler.core.cadence import cadence_end, meeting_targets, next_to_book
+from scheduler.core.model import MeetingTarget, Phase, Span, Unit, add_span
 
 DAYS, WEEKS, MONTHS = Unit.DAYS, Unit.WEEKS, Unit.MONTHS
 

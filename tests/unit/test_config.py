@@ -9,8 +9,8 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from scheduler.config import ConfigError, Problem, Program, load_program, parse_program
-from scheduler.model import Hours, Phase, Span, Unit, Weekday
+from scheduler.core.model import Hours, Phase, Span, Unit, Weekday
+from scheduler.program.load import ConfigError, Problem, Program, load_program, parse_program
 
 EXAMPLE = """\
 program:

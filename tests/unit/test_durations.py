@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.durations import parse_hours, parse_span, parse_weekday
-from scheduler.model import Hours, Span, Unit, Weekday
+from scheduler.core.model import Hours, Span, Unit, Weekday
+from scheduler.program.durations import parse_hours, parse_span, parse_weekday
 
 
 @pytest.mark.parametrize(

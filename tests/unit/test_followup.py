@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.followup import MeetingRecord, PairRecord, follow_up
+from scheduler.core.followup import MeetingRecord, PairRecord, follow_up
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 ACTIVE = PairRecord("active", 0, None, False)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.config_schema import DEFAULT_CADENCE
-from scheduler.kits import (
+from scheduler.core.model import Phase, Span, Unit
+from scheduler.program.schema import DEFAULT_CADENCE
+from scheduler.render.kits import (
     KINDS,
     KitError,
     Kits,
@@ -21,9 +22,8 @@ from scheduler.kits import (
     sample_context,
     starts_local,
 )
-from scheduler.local_time import Reader
-from scheduler.messages import cadence_text, rhythm_left
-from scheduler.model import Phase, Span, Unit
+from scheduler.render.local_time import Reader
+from scheduler.render.messages import cadence_text, rhythm_left
 
 BUILT_IN = Kits(None)
 WHEN = datetime(2027, 1, 5, 9, 30, tzinfo=UTC)
@@ -458,7 +458,7 @@ IANA = re.compile(
 
 
 def every_rendering() -> list[tuple[str, Rendered]]:
-    from scheduler.kit_samples import VARIANTS
+    from scheduler.render.samples import VARIANTS
 
     return [
         (kind, BUILT_IN.render(kind, {**sample_context(kind), **variant}))
@@ -563,7 +563,7 @@ def test_the_resume_note_tells_the_rhythm_that_is_left() -> None:
 
 
 def test_the_digest_greets_the_owner_by_name_or_else_neutrally() -> None:
-    from scheduler.kit_samples import VARIANTS
+    from scheduler.render.samples import VARIANTS
 
     assert BUILT_IN.render("owner_digest", sample_context("owner_digest")).text.startswith(
         "Hi Maya,\n"

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 import pytest
 
-from scheduler.local_time import (
+from scheduler.render.local_time import (
     Reader,
     day_words,
     locale_hint,

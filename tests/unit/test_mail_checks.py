@@ -10,7 +10,7 @@ from email.policy import default
 
 import pytest
 
-from scheduler.mail_checks import (
+from scheduler.replies.mail_checks import (
     authentication_passes,
     automatic_reason,
     recipient_addresses,

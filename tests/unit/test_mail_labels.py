@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.kits import Rendered, build_email, make_message_id
-from scheduler.mail_labels import (
+from scheduler.render.kits import Rendered, build_email, make_message_id
+from scheduler.render.labels import (
     MAX_NAME_BYTES,
     eml_name,
     kind_words,

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.orgs import history, organisation
-from scheduler.model import Person
-from scheduler.pairing import PairingResult, PairingRules, pair_people
+from scheduler.core.model import Person
+from scheduler.core.pairing import PairingResult, PairingRules, pair_people
 
 
 def person(email: str, level: int, manager: str | None = None, dept: str = "Eng") -> Person:

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.kits import Kits, sample_context
-from scheduler.replies import (
+from scheduler.render.kits import Kits, sample_context
+from scheduler.replies.read import (
     COMMANDS,
     EMAILS,
     LANGUAGES,
@@ -24,7 +24,7 @@ from scheduler.replies import (
     parse_command,
     read_reply,
 )
-from scheduler.reply_words import fold
+from scheduler.replies.words import fold
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replies"
 TODAY = date(2027, 3, 1)  # a Monday

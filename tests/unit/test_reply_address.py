@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.reply_address import MAX_LOCAL_PART, pair_from_address, reply_address
+from scheduler.replies.address import MAX_LOCAL_PART, pair_from_address, reply_address
 
 MAILBOX = "mentoring@example.com"
 SECRET = b"a secret only the program knows"

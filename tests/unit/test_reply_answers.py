@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.replies import Command, read_reply
+from scheduler.replies.read import Command, read_reply
 
 TODAY = date(2027, 1, 5)  # a Tuesday
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.replies import (
+from scheduler.replies.read import (
     COMMANDS,
     EMAILS,
     INVITATION,

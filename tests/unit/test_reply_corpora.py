@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.replies import Command, parse_command, read_reply
-from scheduler.reply_text import visible_reply
+from scheduler.replies.read import Command, parse_command, read_reply
+from scheduler.replies.text import visible_reply
 
 CORPORA = Path(
     os.environ.get("TANDEM_CORPORA", Path(__file__).resolve().parents[3] / "shared" / "corpora")

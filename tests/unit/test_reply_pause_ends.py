@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.replies import Command, parse_command, read_reply
-from scheduler.reply_dates import add_months
+from scheduler.replies.dates import add_months
+from scheduler.replies.read import Command, parse_command, read_reply
 
 TODAY = date(2027, 1, 5)  # a Tuesday
 FEB_8 = date(2027, 2, 8)

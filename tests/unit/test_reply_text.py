@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.replies import parse_command
-from scheduler.reply_html import QUOTE_LINE, html_to_text
-from scheduler.reply_text import MAX_CHARS, body_text, subject_text, visible_reply, visible_text
+from scheduler.replies.html import QUOTE_LINE, html_to_text
+from scheduler.replies.read import parse_command
+from scheduler.replies.text import MAX_CHARS, body_text, subject_text, visible_reply, visible_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replies"
 TODAY = date(2027, 3, 1)

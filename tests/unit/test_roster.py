@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.config import parse_program
-from scheduler.roster import MAX_TEXT, RawPerson, RowProblem, build_roster
+from scheduler.program.load import parse_program
+from scheduler.program.roster import MAX_TEXT, RawPerson, RowProblem, build_roster
 
 LEVELS = {"Senior  Engineer": 4, "staff engineer": 5, "L3": 3}
 

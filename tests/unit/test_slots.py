@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.model import Hours, Interval, Weekday
-from scheduler.slots import Availability, NoSlot, Slot, best_slot
+from scheduler.core.model import Hours, Interval, Weekday
+from scheduler.core.slots import Availability, NoSlot, Slot, best_slot
 
 MON_THU = frozenset({Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU})
 EVERY_DAY = frozenset(Weekday)

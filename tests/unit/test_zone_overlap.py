@@ -8,9 +8,9 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from scheduler.model import Hours, Person, Weekday
-from scheduler.pairing import PairingRules, pair_people
-from scheduler.zone_overlap import zones_meet_rule
+from scheduler.core.model import Hours, Person, Weekday
+from scheduler.core.pairing import PairingRules, pair_people
+from scheduler.core.zone_overlap import zones_meet_rule
 
 WORKDAYS = (Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from integrations.local.busy import IcsFolderBusy
-from scheduler.model import Interval
+from scheduler.core.model import Interval
 from scheduler.ports import ProviderError
 
 CALENDARS = Path(__file__).parents[2] / "fixtures" / "calendars"

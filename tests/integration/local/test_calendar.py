@@ -8,7 +8,7 @@ from pathlib import Path
 
 from integrations.local.busy import IcsFolderBusy
 from integrations.local.calendar import LocalCalendar
-from scheduler.model import Interval
+from scheduler.core.model import Interval
 from scheduler.ports import Attendee, Booked, Booking, Cancellation
 
 CALENDARS = Path(__file__).parents[2] / "fixtures" / "calendars"

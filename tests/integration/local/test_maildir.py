@@ -12,8 +12,8 @@ import pytest
 
 from integrations.local.mail_in import MaildirInbox
 from integrations.local.mail_out import MaildirMailer, file_name
-from scheduler.mail_labels import eml_name
 from scheduler.ports import OutgoingMail, ProviderError
+from scheduler.render.labels import eml_name
 
 
 def outgoing(message_id: str, body: str = "Hello") -> OutgoingMail:

@@ -16,8 +16,8 @@ import pytest
 import redis
 from dramatiq import Worker
 
-from scheduler import worker as worker_module
-from scheduler.clock import tick
+from scheduler.workers import actors as worker_module
+from scheduler.workers.clock import tick
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

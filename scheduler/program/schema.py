@@ -1,0 +1,368 @@
+"""The shape of program.yaml as frozen pydantic models, so that each mistake is found with its path.
+
+Cross-field rules live here too; config.py turns the paths of what they find into lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import CoreSchema, core_schema
+
+from scheduler.core.cadence import meeting_targets
+from scheduler.core.model import Hours, Phase, Span, Unit, Weekday, add_span
+from scheduler.program.fields import (
+    CalendarSpan,
+    Count0,
+    Count1,
+    Day,
+    Email,
+    EnvName,
+    Finding,
+    HoursOfDay,
+    LocaleTag,
+    LocalPath,
+    MeetingLength,
+    OptionalText,
+    Port,
+    StartDate,
+    Stretch,
+    Text,
+    TimeZone,
+    distinct_days,
+    invalid,
+    one_of,
+    refuse,
+)
+from scheduler.render.local_time import DEFAULT_LOCALE
+
+Kind = Literal["local", "google", "microsoft"]
+ReportingLine = Literal["direct", "chain", "off"]
+OddOneOut = Literal["trio", "wait"]
+Video = Literal["auto", "meet", "teams", "none"]
+Organizer = Literal["mailbox", "peer"]
+NewSlot = Literal["book", "propose"]
+Cloud = Literal["global", "usgov", "china"]
+
+
+class Section(BaseModel):
+    """A part of the file: frozen, strict about its keys, and an empty value means the default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            key: value
+            for key, value in data.items()
+            if not (value is None and key in fields and not fields[key].is_required())
+        }
+
+
+class ProgramDetails(Section):
+    name: Text = Field(examples=["Peer Mentoring 2027"])
+    owner: Email = Field(examples=["people-team@example.com"])
+    owner_name: OptionalText = ""
+    purpose: OptionalText = ""
+    timezone: TimeZone = "UTC"
+    locale: LocaleTag = DEFAULT_LOCALE
+    start: StartDate = Field(examples=["2027-01-11"])
+
+
+class Smtp(Section):
+    host: Text = Field(examples=["smtp.example.com"])
+    port: Port = 587
+    starttls: bool = True
+    ssl: bool = False
+    username_env: EnvName | None = None
+    password_env: EnvName | None = None
+    timeout_seconds: Count1 = 30
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ssl_means_no_starttls(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("ssl") is True and "starttls" not in data:
+            return {**data, "starttls": False}
+        return data
+
+    @model_validator(mode="after")
+    def _one_encryption(self) -> Smtp:
+        if self.ssl and self.starttls:
+            raise invalid("use ssl (port 465) or starttls (port 587), not both", at="starttls")
+        return self
+
+
+class Imap(Section):
+    host: Text = Field(examples=["imap.example.com"])
+    port: Port = 993
+    ssl: bool = True
+    username_env: EnvName = Field(examples=["TANDEM_IMAP_USER"])
+    password_env: EnvName = Field(examples=["TANDEM_IMAP_PASSWORD"])
+    folder: Text = "INBOX"
+
+
+class Google(Section):
+    credentials_file: LocalPath = Field(examples=["service-account.json"])
+    admin_email: Email = Field(examples=["admin@example.com"])
+    customer: Text = "my_customer"
+    level_field: Text = "Tandem.level"
+
+
+class Microsoft(Section):
+    tenant_id: Text = Field(examples=["00000000-0000-0000-0000-000000000000"])
+    client_id: Text = Field(examples=["00000000-0000-0000-0000-000000000000"])
+    client_secret_env: EnvName = Field(examples=["TANDEM_GRAPH_SECRET"])
+    cloud: Annotated[Cloud, one_of(Cloud)] = "global"
+    level_attribute: Text = "extensionAttribute1"
+
+
+class Provider(Section):
+    kind: Annotated[Kind, one_of(Kind)] = Field(examples=["local"])
+    mailbox: Email = Field(examples=["mentoring@example.com"])
+    people: LocalPath | None = None
+    busy: LocalPath | None = None
+    outbox: LocalPath | None = None
+    inbox: LocalPath | None = None
+    smtp: Smtp | None = None
+    imap: Imap | None = None
+    google: Google | None = None
+    microsoft: Microsoft | None = None
+
+    @model_validator(mode="after")
+    def _settings_fit_kind(self) -> Provider:
+        findings = []
+        for key in sorted(self.model_fields_set, key=list(Provider.model_fields).index):
+            kind = key if key in ("google", "microsoft") else "local" if key in _LOCAL else None
+            if kind is not None and kind != self.kind:
+                hint = f"remove it, or set kind: {kind}"
+                findings.append(Finding((key,), f"{key} only applies when kind is {kind}", hint))
+        if self.kind == "local" and self.people is None:
+            hint = "for example: people: org.csv (a CSV export of the directory)"
+            findings.append(Finding(("people",), "people is required when kind is local", hint))
+        if self.kind != "local" and getattr(self, self.kind) is None:
+            message = f"a {self.kind} section is required when kind is {self.kind}"
+            findings.append(Finding((self.kind,), message, "see the HR guide for its keys"))
+        if findings:
+            raise refuse(*findings)
+        return self
+
+
+_LOCAL = ("people", "busy", "outbox", "inbox", "smtp", "imap")
+
+
+class Selection(Section):
+    departments: tuple[Text, ...] = ()
+    emails: tuple[Email, ...] = ()
+    levels: tuple[Count0, ...] = ()
+
+
+class Participants(Section):
+    include: Selection = Selection()
+    exclude: Selection = Selection()
+
+
+class Pairing(Section):
+    level_tolerance: Count0 = 1
+    avoid_reporting_line: Annotated[ReportingLine, one_of(ReportingLine)] = "direct"
+    avoid_same_department: bool = False
+    avoid_repeats: bool = True
+    odd_one_out: Annotated[OddOneOut, one_of(OddOneOut)] = "trio"
+
+
+class Rounds(Section):
+    every: CalendarSpan = Span(1, Unit.WEEKS)
+
+
+class PhaseEntry(Section):
+    """One phase as written; the Program holds it as a model.Phase."""
+
+    every: CalendarSpan = Field(examples=["2 weeks"])
+    times: Count1 | None = None
+    until: CalendarSpan | None = None
+
+    @model_validator(mode="after")
+    def _times_or_until(self) -> PhaseEntry:
+        if self.times is not None and self.until is not None:
+            hint = "times counts meetings; until ends the phase a span after the pair's start"
+            raise invalid("a phase takes times or until, not both", hint, at="until")
+        if self.times is None and self.until is None:
+            hint = "for example: times: 6, or until: 12 months"
+            raise invalid("a phase needs times (how many meetings) or until (how long)", hint)
+        return self
+
+
+class _AsPhase:
+    """Checks a cadence item as a PhaseEntry, then hands on the model.Phase it describes."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            lambda entry: Phase(entry.every, entry.times, entry.until),
+            handler.generate_schema(PhaseEntry),
+        )
+
+
+class Meetings(Section):
+    length: MeetingLength = timedelta(minutes=30)
+    days: Annotated[tuple[Day, ...], AfterValidator(distinct_days)] = tuple(Weekday)[:4]
+    hours: HoursOfDay = Hours(time(10), time(16))
+    stretch: Stretch = timedelta(0)
+    book_ahead: Count1 = 2
+    video: Annotated[Video, one_of(Video)] = "auto"
+    organizer: Annotated[Organizer, one_of(Organizer)] = "mailbox"
+
+    @model_validator(mode="after")
+    def _hours_hold_a_meeting(self) -> Meetings:
+        start, end = (datetime.combine(date.min, at) for at in (self.hours.start, self.hours.end))
+        if end - start < self.length:
+            minutes = int(self.length.total_seconds()) // 60
+            message = (
+                f"hours {start:%H:%M}-{end:%H:%M} leave no room for a {minutes}-minute meeting"
+            )
+            raise invalid(message, "widen the hours or shorten length", at="hours")
+        return self
+
+
+class Followup(Section):
+    nudge_after_skips: Count1 = 1
+    tell_owner_after_skips: Count1 = 2
+    new_slot: Annotated[NewSlot, one_of(NewSlot)] = "book"
+    digest_day: Day = Weekday.MON
+
+    @model_validator(mode="after")
+    def _owner_after_nudge(self) -> Followup:
+        nudge, owner = self.nudge_after_skips, self.tell_owner_after_skips
+        if owner < nudge:
+            given = "tell_owner_after_skips" in self.model_fields_set
+            message = f"expected tell_owner_after_skips of {nudge} or more, like nudge_after_skips"
+            hint = "the owner hears about a pair only after it was nudged"
+            hint += "" if given else f"; tell_owner_after_skips is {owner} by default"
+            raise invalid(
+                message, hint, at="tell_owner_after_skips" if given else "nudge_after_skips"
+            )
+        return self
+
+
+DEFAULT_CADENCE = (
+    Phase(Span(2, Unit.WEEKS), times=6),
+    Phase(Span(1, Unit.MONTHS), until=Span(12, Unit.MONTHS)),
+)
+
+
+class Program(Section):
+    """A whole program file, checked and typed; `source` is the file it came from."""
+
+    program: ProgramDetails
+    provider: Provider
+    levels: dict[Text, Count0] = Field(default_factory=dict)
+    participants: Participants = Participants()
+    pairing: Pairing = Pairing()
+    rounds: Rounds = Rounds()
+    cadence: tuple[Annotated[Phase, _AsPhase], ...] = DEFAULT_CADENCE
+    meetings: Meetings = Meetings()
+    followup: Followup = Followup()
+    templates: LocalPath | None = None
+    _source: Path = PrivateAttr(default=Path("program.yaml"))
+
+    @property
+    def source(self) -> Path:
+        return self._source
+
+    def model_post_init(self, context: Any) -> None:
+        if isinstance(context, dict) and isinstance(context.get("source"), Path):
+            self._source = context["source"]
+
+    @field_validator("meetings")
+    @classmethod
+    def _organizer_fits_provider(cls, meetings: Meetings, info: ValidationInfo) -> Meetings:
+        provider = info.data.get("provider")
+        if (
+            meetings.organizer == "peer"
+            and isinstance(provider, Provider)
+            and provider.kind == "local"
+        ):
+            hint = "leave it out: the program mailbox organizes, and both peers can still decline"
+            raise invalid(
+                "organizer: peer needs a calendar Tandem can write to (google or microsoft)",
+                hint,
+                at="organizer",
+            )
+        return meetings
+
+    @field_validator("cadence")
+    @classmethod
+    def _untils_in_order(cls, phases: tuple[Phase, ...], info: ValidationInfo) -> tuple[Phase, ...]:
+        if not phases:
+            raise invalid("expected at least one phase", "leave cadence out to get the default")
+        details = info.data.get("program")  # absent when the program section has mistakes
+        if isinstance(details, ProgramDetails) and (late := _late_untils(phases, details.start)):
+            raise refuse(*late)
+        return phases
+
+
+def _late_untils(phases: Sequence[Phase], start: date) -> list[Finding]:
+    """Each `until`, counted from `start`, must end after the last meeting of the phases before
+    it (as cadence.py dates them), and after the `until` of the phase just before it."""
+    findings: list[Finding] = []
+    for index, phase in enumerate(phases):
+        if phase.until is None or index == 0:
+            continue
+        until, unit = add_span(start, phase.until), phase.until.unit
+        end = meeting_targets(start, phases[:index])[-1].target
+        before = phases[index - 1].until
+        if before is not None and until <= add_span(start, before):
+            message = f"until {phase.until} is not later than the until of the phase before it"
+            message += f" ({before})"
+            end = max(end, add_span(start, before))
+        elif until <= end:
+            message = (
+                f"until {phase.until} ends before the phases before it (their meetings run to "
+                f"{end}, but {phase.until} from the start {start} is {until})"
+            )
+        else:
+            continue
+        shortest = next(n for n in itertools.count(2) if add_span(start, Span(n, unit)) > end)
+        hint = f"use until: {Span(shortest, unit)} or more"
+        findings.append(Finding((index, "until"), message, hint))
+    return findings
+
+
+def section_at(path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model that checks the mapping at `path`, to know which keys belong there."""
+    model: type[BaseModel] = Program
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        found = _model_in(field.annotation) if field else None
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is Annotated and _AsPhase in get_args(annotation):
+        return PhaseEntry
+    return next(filter(None, (_model_in(arg) for arg in get_args(annotation))), None)

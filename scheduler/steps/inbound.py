@@ -1,0 +1,226 @@
+"""A reply to the program mailbox -> an action on one pair, taken only for a verified member.
+
+Order of checks: automatic mail never acts nor gets an answer (no mail loops); the pair comes
+from the per-pair reply address or from the thread Tandem started; the sender must be a member
+of that pair (address or directory alias), and where the message carries a trusted
+Authentication-Results header, DMARC or aligned DKIM must pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.invites import facts_from_mail
+from scheduler.ports import MeetingFact
+from scheduler.render.kits import build_email, make_message_id
+from scheduler.render.messages import pair_context
+from scheduler.replies.address import pair_from_address, reply_address
+from scheduler.replies.mail_checks import (
+    authentication_passes,
+    recipient_addresses,
+    sender_addresses,
+)
+from scheduler.replies.read import Command, read_reply
+from scheduler.steps.lifecycle import apply_command
+from scheduler.steps.plan import Runtime, pair_peers, person_of
+from scheduler.store import ops as store_ops
+from scheduler.store.models import Inbound, Meeting, Outbox, Pair, PairMember
+from scheduler.store.models import Person as PersonRow
+
+log = logging.getLogger(__name__)
+
+
+def handle_reply(
+    rt: Runtime, s: Session, message: EmailMessage, logged: Inbound, now: datetime
+) -> None:
+    """Decide what one reply means and do it; record the outcome and why on `logged`."""
+    reading = read_reply(message, today=rt.today(now))
+    logged.command = reading.command.name.lower() if reading.command else None
+    if not reading.acts:
+        _record(logged, "ignored", reading.reason)
+        return
+    senders = sender_addresses(message)
+    if len(senders) != 1:
+        _record(logged, "rejected", "the message has no single From address")
+        return
+    sender = senders[0]
+    pair = _pair_of(rt, s, message)
+    if pair is None:
+        _record(
+            logged, "ignored", "names no pair (no reply address of a pair, not in a Tandem thread)"
+        )
+        return
+    logged.pair_id = pair.id
+    if not _member(s, pair, sender):
+        _record(logged, "rejected", f"the sender is not a member of pair {pair.id}")
+        log.info("reply for pair %s from a non-member ignored", pair.id)
+        return
+    if authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+        _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
+        return
+    member = s.scalars(
+        select(PairMember.email).where(PairMember.pair_id == pair.id, PairMember.email == sender)
+    ).first()
+    actor = member or _member_email(s, pair, sender)
+    if reading.command is None and not reading.answer:
+        _record(logged, "ignored", reading.reason)  # a thank-you: the reading says no answer
+        return
+    if reading.command in (None, Command.HELP):
+        sent = _send_help(rt, s, pair, actor, reading.unclear, now)
+        _record(
+            logged,
+            "answered" if sent else "ignored",
+            reading.reason + ("" if sent else "; help was sent today already"),
+        )
+        return
+    done = apply_command(
+        rt,
+        s,
+        pair,
+        reading.command.name.lower(),
+        until=reading.until,
+        by=actor,
+        cause=f"mail:{logged.id}",
+        now=now,
+    )
+    _record(logged, "acted", f"{reading.reason}: {done}")
+
+
+def _pair_of(rt: Runtime, s: Session, message: EmailMessage) -> Pair | None:
+    mailbox = rt.program.provider.mailbox
+    for address in recipient_addresses(message):
+        pair_id = pair_from_address(address, mailbox, rt.secret)
+        if pair_id is not None:
+            return s.get(Pair, pair_id, with_for_update=True)
+    thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
+    if thread:
+        pair_id = s.scalars(
+            select(Outbox.pair_id).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_not(None))
+        ).first()
+        if pair_id is not None:
+            return s.get(Pair, pair_id, with_for_update=True)
+    return None
+
+
+def _member(s: Session, pair: Pair, sender: str) -> bool:
+    return _member_email(s, pair, sender) is not None
+
+
+def _member_email(s: Session, pair: Pair, sender: str) -> str | None:
+    for person in pair_peers(s, pair.id):
+        if sender == person.email or sender in {a.lower() for a in person.aliases}:
+            return person.email
+    return None
+
+
+def _trusted(rt: Runtime) -> set[str]:
+    domain = rt.program.provider.mailbox.rpartition("@")[2].lower()
+    return {domain, f"mx.{domain}", "mx.google.com"}
+
+
+def _send_help(
+    rt: Runtime, s: Session, pair: Pair, email: str | None, not_understood: str, now: datetime
+) -> bool:
+    """The list of reply words, to the one peer who wrote; at most one a day per sender."""
+    row = s.get(PersonRow, email) if email else None
+    if row is None:
+        return False
+    person = person_of(row)
+    peers = pair_peers(s, pair.id)
+    context = pair_context(rt.program, pair.id, peers, [], rt.secret, pair.start_date)
+    context["recipient"] = next(p for p in context["peers"] if p["email"] == person.email)  # type: ignore[attr-defined]
+    context["not_understood"] = not_understood
+    rendered = rt.kits.render("help", context)
+    key = f"help:{person.email}:{rt.today(now)}"
+    mailbox = rt.program.provider.mailbox
+    message_id = make_message_id(key, mailbox.rpartition("@")[2])
+    message = build_email(
+        rendered,
+        sender_name=rt.program.program.name,
+        sender=mailbox,
+        to=[(person.display_name, person.email)],
+        reply_to=reply_address(mailbox, pair.id, rt.secret),
+        message_id=message_id,
+        date=now,
+    )
+    from email.policy import SMTP
+
+    return store_ops.enqueue_mail(
+        s,
+        key=key,
+        message_id=message_id,
+        kind="help",
+        pair_id=pair.id,
+        recipients=[person.email],
+        subject=rendered.subject,
+        raw=message.as_bytes(policy=SMTP),
+        now=now,
+    )
+
+
+def _record(logged: Inbound, outcome: str, detail: str) -> None:
+    logged.outcome, logged.detail = outcome, detail  # type: ignore[assignment]
+
+
+def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str, object]:
+    """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
+    the pair it names (with a program), whether the HELP list goes back, and why; nothing is
+    changed or sent. A calendar reply is told apart by the rule `tandem run` follows
+    (scheduler.steps.mail): a message that gives calendar facts is read for them only."""
+    facts = facts_from_mail(message)
+    if facts:
+        return _calendar_reply(facts, rt)
+    reading = read_reply(message, today=today)
+    command = reading.command.name.lower() if reading.command and reading.acts else None
+    until = reading.until.isoformat() if reading.until and reading.acts else None
+    help_list = reading.acts and reading.answer and reading.command in (None, Command.HELP)
+    pair_id: str | None = None
+    reason = reading.reason
+    if rt is not None and reading.acts:
+        senders = sender_addresses(message)
+        with rt.store.session() as s:
+            pair = _pair_of(rt, s, message)
+            if pair is None:
+                reason += "; names no pair of this program"
+            else:
+                pair_id = pair.id
+                if len(senders) != 1 or not _member(s, pair, senders[0]):
+                    command, help_list = None, False
+                    reason += f"; but the sender is not a member of pair {pair.id}, so nothing acts"
+                elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+                    command, help_list = None, False
+                    reason += "; but DMARC and DKIM failed, so nothing acts"
+    return {
+        "command": command,
+        "until": until,
+        "pair": pair_id,
+        "reason": reason,
+        "help": help_list,
+    }
+
+
+def _calendar_reply(facts: list[MeetingFact], rt: Runtime | None) -> dict[str, object]:
+    """A calendar reply as `explain` shows it: each fact, and the pair of its meeting."""
+    pair_id: str | None = None
+    if rt is not None:
+        with rt.store.session() as s:
+            uids = [fact.uid for fact in facts]
+            pair_id = s.scalars(select(Meeting.pair_id).where(Meeting.uid.in_(uids))).first()
+    said = "; ".join(f"{fact.by or 'someone'} {fact.kind.value} {fact.uid}" for fact in facts)
+    reason = (
+        f"a calendar reply: {said}; it is read for the calendar only, never as a command, "
+        "and gets no answer" + ("" if rt is None or pair_id else "; no meeting of this program")
+    )
+    return {
+        "command": None,
+        "until": None,
+        "pair": pair_id,
+        "reason": reason,
+        "help": False,
+        "calendar": [{"uid": fact.uid, "kind": fact.kind.value, "by": fact.by} for fact in facts],
+    }

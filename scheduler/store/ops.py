@@ -1,0 +1,441 @@
+"""The few store operations that idempotency rests on, each one statement that stays right
+when two workers run it at once (insert-or-ignore, conditional update, upsert).
+
+Each takes the caller's Session and leaves the commit to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from scheduler.store.models import CalendarFact, Cursor, Inbound, Lease, Meeting, Outbox, PairMember
+from scheduler.store.models import Person as PersonRow
+
+MAX_ATTEMPTS = 8
+
+
+def default_backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes after each failed try, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def enqueue_mail(
+    s: Session,
+    *,
+    key: str,
+    message_id: str,
+    kind: str,
+    pair_id: str | None,
+    recipients: Sequence[str],
+    subject: str,
+    raw: bytes,
+    now: datetime,
+) -> bool:
+    """Put a mail in the outbox unless one with this key is there already; True if it is new.
+
+    A Message-ID already used under another key is a bug and raises IntegrityError.
+    """
+    values: dict[str, Any] = {
+        "key": key,
+        "message_id": message_id,
+        "kind": kind,
+        "pair_id": pair_id,
+        "recipients": list(recipients),
+        "subject": subject,
+        "raw": raw,
+        "state": "pending",
+        "attempts": 0,
+        "delivered": [],
+        "refused": {},
+        "created_at": now,
+    }
+    stmt = _insert(s, Outbox, values).on_conflict_do_nothing(index_elements=["key"])
+    return s.scalar(stmt.returning(Outbox.id)) is not None
+
+
+def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
+    """Pending mails whose backoff has run out, oldest first; claim each before sending it."""
+    stmt = select(Outbox).where(_due(now)).order_by(Outbox.id).limit(limit)
+    return list(s.scalars(stmt))
+
+
+def claim_mail(
+    s: Session,
+    outbox_id: int,
+    *,
+    now: datetime,
+    holder: str = "",
+    expires: datetime | None = None,
+) -> bool:
+    """Take a due mail for sending; True only for the one caller that got it. The claim is
+    `holder`'s until `expires` (wall clock), and renewed while the send goes on."""
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id == outbox_id, _due(now))
+        .values(_claim_values(now, holder, expires))
+        .returning(Outbox.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return s.scalar(stmt) is not None
+
+
+def claim_due_mail(
+    s: Session, *, now: datetime, holder: str, expires: datetime, limit: int
+) -> list[Outbox]:
+    """Claim up to `limit` due mails for `holder` in one statement, oldest first. PostgreSQL
+    skips rows another sender is claiming this instant; SQLite has one writer at a time."""
+    due = select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit)
+    if s.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id.in_(due.scalar_subquery()), _due(now))
+        .values(_claim_values(now, holder, expires))
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(s.scalars(stmt), key=lambda row: row.id)
+
+
+def renew_claims(s: Session, holder: str, *, expires: datetime) -> int:
+    """The heartbeat of a sender: its claims stay its own until `expires`."""
+    stmt = (
+        update(Outbox)
+        .where(Outbox.state == "sending", Outbox.claimed_by == holder)
+        .values(claim_expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    return s.execute(stmt).rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def abandoned_claims(
+    s: Session, *, wall_now: datetime, is_dead: Callable[[str], bool]
+) -> list[Outbox]:
+    """Mails claimed by a sender that is gone: its claim expired, its process died on this
+    machine, or it claimed before claims had holders. The mail may or may not have gone
+    out: look it up by Message-ID before sending it again. A live sender's claims are never
+    here, however old."""
+    rows = s.scalars(select(Outbox).where(Outbox.state == "sending").order_by(Outbox.id))
+    return [
+        row
+        for row in rows
+        if not row.claimed_by
+        or row.claim_expires_at is None
+        or row.claim_expires_at <= wall_now
+        or is_dead(row.claimed_by)
+    ]
+
+
+def take_over_claim(
+    s: Session, outbox_id: int, *, old_holder: str | None, holder: str, expires: datetime
+) -> bool:
+    """Move an abandoned claim to `holder`; False when someone else took it over first."""
+    stmt = (
+        update(Outbox)
+        .where(
+            Outbox.id == outbox_id,
+            Outbox.state == "sending",
+            Outbox.claimed_by.is_(None) if old_holder is None else Outbox.claimed_by == old_holder,
+        )
+        .values(claimed_by=holder, claim_expires_at=expires)
+        .returning(Outbox.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return s.scalar(stmt) is not None
+
+
+def mark_sent(s: Session, outbox_id: int, *, now: datetime) -> None:
+    """Every recipient has the mail."""
+    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    _change(
+        s,
+        outbox_id,
+        state="sent",
+        sent_at=now,
+        delivered=list(mail.recipients),
+        claimed_at=None,
+        claimed_by=None,
+        claim_expires_at=None,
+        last_error=None,
+    )
+
+
+def settle_mail(
+    s: Session,
+    outbox_id: int,
+    *,
+    delivered: Iterable[str],
+    refused: Mapping[str, str],
+    error: str | None,
+    now: datetime,
+    backoff: Callable[[int], timedelta] = default_backoff,
+) -> Outbox:
+    """Record what became of each recipient of a claimed mail and hand it back: sent when
+    every recipient took it or refused it for good (failed when none took it); otherwise
+    pending for the recipients still owed it, after `backoff(attempts)`, with `error`. After
+    the last try those recipients are refused with the last error."""
+    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    took = list(dict.fromkeys([*mail.delivered, *delivered]))
+    gone = {**mail.refused, **refused}
+    owed = [r for r in mail.recipients if r not in took and r not in gone]
+    if owed and mail.attempts >= MAX_ATTEMPTS:
+        reason = f"gave up after {mail.attempts} tries: {error or 'no answer'}"
+        gone.update({recipient: reason for recipient in owed})
+        owed = []
+    values: dict[str, Any] = {
+        "delivered": took,
+        "refused": gone,
+        "claimed_at": None,
+        "claimed_by": None,
+        "claim_expires_at": None,
+    }
+    if owed:
+        values.update(state="pending", last_error=error, not_before=now + backoff(mail.attempts))
+    else:
+        values.update(
+            state="sent" if took else "failed",
+            sent_at=now if took else None,
+            last_error="; ".join(f"{who}: {why}" for who, why in gone.items()) or None,
+        )
+    _change(s, outbox_id, **values)
+    return mail
+
+
+def owed_recipients(mail: Outbox) -> tuple[str, ...]:
+    """The recipients a mail has not reached yet and who have not refused it."""
+    return tuple(r for r in mail.recipients if r not in mail.delivered and r not in mail.refused)
+
+
+def release_mail(
+    s: Session,
+    outbox_id: int,
+    *,
+    error: str,
+    permanent: bool,
+    now: datetime,
+    backoff: Callable[[int], timedelta] = default_backoff,
+) -> None:
+    """Hand a claimed mail back after a failed send: to try again after `backoff(attempts)`,
+    or for good (state 'failed') when the error is permanent or the tries are used up."""
+    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    unclaimed = {"claimed_at": None, "claimed_by": None, "claim_expires_at": None}
+    if permanent or mail.attempts >= MAX_ATTEMPTS:
+        _change(s, outbox_id, state="failed", last_error=error, **unclaimed)
+    else:
+        _change(
+            s,
+            outbox_id,
+            state="pending",
+            last_error=error,
+            not_before=now + backoff(mail.attempts),
+            **unclaimed,
+        )
+
+
+def record_inbound(
+    s: Session,
+    *,
+    dedup_key: str,
+    provider_id: str,
+    received_at: datetime,
+    sender: str,
+    subject: str,
+) -> Inbound | None:
+    """Log a message from the program mailbox; None if it was logged before (or is being
+    logged by another worker right now), so that it is acted on once."""
+    values = {
+        "dedup_key": dedup_key,
+        "provider_id": provider_id,
+        "received_at": received_at,
+        "sender": sender,
+        "subject": subject,
+    }
+    stmt = _insert(s, Inbound, values).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return s.scalar(stmt.returning(Inbound))
+
+
+def record_fact(
+    s: Session,
+    *,
+    dedup_key: str,
+    meeting_uid: str,
+    kind: str,
+    by: str | None,
+    seen_at: datetime,
+    moved_start: datetime | None = None,
+    moved_end: datetime | None = None,
+    sequence: int | None = None,
+) -> CalendarFact | None:
+    """Log a calendar fact; None if it was logged before, so that it is applied once."""
+    values = {
+        "dedup_key": dedup_key,
+        "meeting_uid": meeting_uid,
+        "kind": kind,
+        "by": by,
+        "seen_at": seen_at,
+        "moved_start": moved_start,
+        "moved_end": moved_end,
+        "sequence": sequence,
+        "applied": False,
+    }
+    stmt = _insert(s, CalendarFact, values).on_conflict_do_nothing(index_elements=["dedup_key"])
+    return s.scalar(stmt.returning(CalendarFact))
+
+
+def insert_meeting(
+    s: Session,
+    *,
+    pair_id: str,
+    number: int,
+    attempt: int,
+    phase: int,
+    target_date: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    uid: str,
+    booking_key: str,
+    now: datetime,
+    odd_minutes: Mapping[str, int] | None = None,
+    sequence: int = 0,
+    event_id: str | None = None,
+    join_url: str | None = None,
+) -> bool:
+    """A planned meeting, unless this attempt of it is there already; True if it is new. A
+    move of a booked event passes its `event_id` and the next `sequence`."""
+    values = {
+        "pair_id": pair_id,
+        "number": number,
+        "attempt": attempt,
+        "phase": phase,
+        "target_date": target_date,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "uid": uid,
+        "booking_key": booking_key,
+        "sequence": sequence,
+        "event_id": event_id,
+        "join_url": join_url,
+        "state": "planned",
+        "odd_minutes": {who: m for who, m in (odd_minutes or {}).items() if m},
+        "updated_at": now,
+    }
+    stmt = _insert(s, Meeting, values).on_conflict_do_nothing()
+    return s.scalar(stmt.returning(Meeting.id)) is not None
+
+
+def get_cursor(s: Session, name: str) -> str | None:
+    return s.scalar(select(Cursor.value).where(Cursor.name == name))
+
+
+def set_cursor(s: Session, name: str, value: str) -> None:
+    stmt = _insert(s, Cursor, {"name": name, "value": value})
+    s.execute(
+        stmt.on_conflict_do_update(index_elements=["name"], set_={"value": stmt.excluded.value})
+    )
+
+
+def acquire_lease(s: Session, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+    """Take the lease `name` for `ttl`, or renew it if `holder` has it already; True if
+    `holder` holds it now. An expired lease is taken over; a live one of another is not."""
+    stmt = _insert(s, Lease, {"name": name, "holder": holder, "expires_at": now + ttl})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["name"],
+        set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at},
+        where=or_(Lease.expires_at <= now, Lease.holder == holder),
+    )
+    return s.scalar(stmt.returning(Lease.name)) is not None
+
+
+def release_lease(s: Session, name: str, holder: str) -> None:
+    """Give a lease up early; a lease that another holder has taken over is left alone."""
+    s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+PERSON_FIELDS = (
+    "name",
+    "title",
+    "department",
+    "level",
+    "manager_email",
+    "timezone",
+    "aliases",
+    "attributes",
+    "participating",
+    "last_seen",
+    "removed_at",
+)
+
+
+def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+    """Insert each person or bring their row up to date, in chunks, in statements that two
+    syncs may run at once (insert-or-update on the primary key); first_seen is kept."""
+    for start in range(0, len(rows), 500):
+        chunk = [{**row, "first_seen": now} for row in rows[start : start + 500]]
+        stmt = _insert(s, PersonRow, chunk)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"],
+            set_={name: getattr(stmt.excluded, name) for name in PERSON_FIELDS},
+        )
+        s.execute(stmt)
+
+
+def mark_removed(s: Session, present: set[str], *, now: datetime) -> int:
+    """People no longer in the directory: kept for the history, no longer taking part."""
+    known = set(s.scalars(select(PersonRow.email).where(PersonRow.removed_at.is_(None))))
+    gone = sorted(known - present)
+    for start in range(0, len(gone), 500):
+        s.execute(
+            update(PersonRow)
+            .where(PersonRow.email.in_(gone[start : start + 500]), PersonRow.removed_at.is_(None))
+            .values(removed_at=now, participating=False)
+            .execution_options(synchronize_session=False)
+        )
+    return len(gone)
+
+
+def partners_history(s: Session) -> set[frozenset[str]]:
+    """Every two people who were ever in one pair, whatever became of it (a trio gives three)."""
+    partner = aliased(PairMember)
+    stmt = select(PairMember.email, partner.email).join(
+        partner, and_(partner.pair_id == PairMember.pair_id, partner.email > PairMember.email)
+    )
+    return {frozenset((one, other)) for one, other in s.execute(stmt)}
+
+
+def _claim_values(now: datetime, holder: str, expires: datetime | None) -> dict[str, Any]:
+    return {
+        "state": "sending",
+        "attempts": Outbox.attempts + 1,
+        "claimed_at": now,
+        "claimed_by": holder or None,
+        "claim_expires_at": expires,
+    }
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Outbox.state == "pending", or_(Outbox.not_before.is_(None), Outbox.not_before <= now)
+    )
+
+
+def _change(s: Session, outbox_id: int, **values: Any) -> None:
+    stmt = update(Outbox).where(Outbox.id == outbox_id).values(**values)
+    s.execute(stmt.execution_options(synchronize_session="fetch"))
+
+
+def _insert(
+    s: Session, entity: type[Any], values: dict[str, Any] | list[dict[str, Any]]
+) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which alone can say ON CONFLICT."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(entity).values(values)
+    if dialect == "sqlite":
+        return sqlite.insert(entity).values(values)
+    raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")
