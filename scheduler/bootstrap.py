@@ -1,19 +1,25 @@
-"""Build the runtime of a program from its file and the environment: one explicit place, so
-that nothing connects to anything at import time. Providers are imported lazily by kind."""
+"""Build the runtime of a program from its file and the environment: the one place where the
+store, the provider's ports and the templates are put together, so that nothing connects to
+anything at import time. The provider is looked up by kind (scheduler.providers)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from email.message import EmailMessage
 from pathlib import Path
 
 from scheduler.errors import UserError
-from scheduler.ports import Calendar, Providers
+from scheduler.ports import Calendar, MeetingFact, Providers
 from scheduler.program.load import load_program
+
+__all__ = ["build_calendar", "build_providers", "build_runtime", "load_program", "offline_roster"]
+from scheduler.program.roster import Roster
 from scheduler.program.schema import Program
+from scheduler.providers import spec_of
 from scheduler.render.kits import Kits
-from scheduler.settings import load_settings, read_secret
-from scheduler.steps.plan import Runtime
+from scheduler.runtime import Runtime
+from scheduler.settings import load_settings
 from scheduler.store.models import open_store
 
 
@@ -33,89 +39,41 @@ def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime
 
 
 def build_providers(program: Program, env: Mapping[str, str]) -> Providers:
-    kind = program.provider.kind
-    if kind == "local":
-        return _local(program, env)
-    raise UserError(f"provider.kind: {kind} is not available in this version of Tandem; use local")
+    """The ports of the provider the program names."""
+    spec = spec_of(program)
+    try:
+        return spec.build(program, env)
+    except ImportError as error:
+        raise UserError(_missing_extra(program, error)) from error
 
 
-def build_calendar(program: Program) -> Calendar:
-    """Only the calendar of a program, for a dry run that must touch nothing else."""
-    if program.provider.kind != "local":
-        raise UserError(
-            f"provider.kind: {program.provider.kind} is not available in this version of Tandem"
-        )
-    return _local_calendar(program)
+def build_calendar(program: Program, env: Mapping[str, str] | None = None) -> Calendar:
+    """Only the calendar of a program, for a dry run that must send and store nothing."""
+    spec = spec_of(program)
+    try:
+        return spec.calendar(program, os.environ if env is None else env)
+    except ImportError as error:
+        raise UserError(_missing_extra(program, error)) from error
 
 
-def _local_calendar(program: Program) -> Calendar:
-    from integrations.local.busy import IcsFolderBusy
-    from integrations.local.calendar import LocalCalendar
-    from integrations.local.people_csv import load_roster
-
-    provider = program.provider
-    assert provider.people is not None
-    people_file = provider.people
-    zones: dict[str, str] = {}
-
-    def zone_of(email: str) -> str:
-        """A person's zone, for their all-day and floating events."""
-        if not zones:
-            zones.update(
-                {p.email: p.timezone for p in load_roster(people_file, program.levels).people}
-            )
-        return zones.get(email, program.program.timezone)
-
-    return LocalCalendar(IcsFolderBusy(provider.busy, zone_of=zone_of) if provider.busy else None)
+def offline_roster(program: Program) -> Roster | None:
+    """The program's people read without the network, where its provider can (a people
+    file); None for a directory that is online only."""
+    spec = spec_of(program)
+    return spec.people(program) if spec.people is not None else None
 
 
-def _local(program: Program, env: Mapping[str, str]) -> Providers:
-    from integrations.local.directory import CsvDirectory
-    from integrations.local.mail_in import ImapInbox, MaildirInbox
-    from integrations.local.mail_out import MaildirMailer, SmtpMailer
+def calendar_facts(message: EmailMessage) -> list[MeetingFact]:
+    """What the local calendar's iMIP reader finds in a message (for `tandem parse-reply`)."""
+    from integrations.local.invitations import facts_from_mail
 
-    provider = program.provider
-    assert provider.people is not None
-    folder = program.source.parent
-    notes = []
-    mailer: SmtpMailer | MaildirMailer
-    if provider.smtp is not None:
-        smtp = provider.smtp
-        mailer = SmtpMailer(
-            smtp.host,
-            smtp.port,
-            starttls=smtp.starttls,
-            ssl=smtp.ssl,
-            username=_env(env, smtp.username_env),
-            password=_env(env, smtp.password_env),
-            timeout=float(smtp.timeout_seconds),
-            sent_log=folder / ".tandem-sent.log",
-        )
-    else:
-        outbox = provider.outbox or folder / "outbox"
-        mailer = MaildirMailer(outbox)
-        notes.append(f"mail goes to the folder {outbox} (no smtp: section)")
-    inbox: ImapInbox | MaildirInbox
-    if provider.imap is not None:
-        imap = provider.imap
-        inbox = ImapInbox(
-            imap.host,
-            imap.port,
-            ssl=imap.ssl,
-            username=_env(env, imap.username_env) or "",
-            password=_env(env, imap.password_env) or "",
-            folder=imap.folder,
-            timeout=30.0,
-        )
-    else:
-        inbox = MaildirInbox(provider.inbox or folder / "inbox")
-    return Providers(CsvDirectory(provider.people), _local_calendar(program), mailer, inbox, notes)
+    return facts_from_mail(message)
 
 
-def _env(env: Mapping[str, str], name: str | None) -> str | None:
-    if name is None:
-        return None
-    value = read_secret(name, env)
-    if value is None:
-        raise UserError(f"the environment variable {name} (or {name}_FILE) is not set")
-    return value
+def _missing_extra(program: Program, error: ImportError) -> str:
+    extra = spec_of(program).extra
+    where = f"pip install 'tandem[{extra}]'" if extra else "pip install -e ."
+    return (
+        f"provider.kind: {program.provider.kind} needs a library that is not installed "
+        f"({error.name or error}); install it with: {where}"
+    )

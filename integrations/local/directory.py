@@ -5,15 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from integrations.local.people_csv import PeopleFileError, read_people_csv
-from scheduler.ports import ProviderError
-from scheduler.program.roster import RawPerson
+from scheduler.ports import DirectoryBatch, PersonRecord, ProviderError
 
 
 class CsvDirectory:
+    """The whole file at every read: a CSV export has no deltas."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fetch_people(self) -> list[RawPerson]:
+    def read(self, cursor: str | None) -> DirectoryBatch:
+        return DirectoryBatch(self.fetch_people(), complete=True)
+
+    def fetch_people(self) -> list[PersonRecord]:
         try:
             return read_people_csv(self.path)
         except PeopleFileError as exc:

@@ -71,6 +71,20 @@ class ImapInbox:
             raise ProviderError(text, permanent=error.permanent) from error.__cause__
         return batch
 
+    def check(self) -> str:
+        """Log in and open the folder read-only, for `tandem check`; what was found.
+
+        Raises:
+            ProviderError: the server, the login or the folder failed.
+        """
+        try:
+            with self._session() as client:
+                found = _call(f"opening {self.folder}", client.select_folder, self.folder, True)
+        except ProviderError as error:
+            text = str(error).replace(self._password, "********") if self._password else str(error)
+            raise ProviderError(text, permanent=error.permanent) from error.__cause__
+        return f"{self.folder} holds {found.get(b'EXISTS', 0)} message(s)"
+
     def _fetch(self, validity: int | None, last: int) -> InboxBatch:
         with self._session() as client:
             status = _call(f"opening folder {self.folder}", client.select_folder, self.folder, True)

@@ -96,6 +96,21 @@ class SmtpMailer:
                 found[mail.message_id] = frozenset(mail.recipients) if ALL in reached else reached
         return found
 
+    def check(self) -> str:
+        """Connect, start TLS and log in as a send would, then leave, for `tandem check`.
+
+        Raises:
+            ProviderError: the server, TLS or the login failed.
+        """
+        try:
+            _close(self._connect())
+        except ProviderError as error:
+            text = _redact(str(error), self._password)
+            raise ProviderError(text, permanent=error.permanent) from error.__cause__
+        return f"{self.host}:{self.port} accepted the connection" + (
+            f" and the login of {self.username}" if self.username else ""
+        )
+
     def _send_unsent(self, mails: Sequence[OutgoingMail], results: dict[str, SendResult]) -> None:
         todo = [mail for mail in mails if mail.message_id not in results]
         session: smtplib.SMTP | None = None

@@ -14,7 +14,8 @@ from itertools import zip_longest
 from pathlib import Path
 from types import MappingProxyType
 
-from scheduler.program.roster import RawPerson, Roster, build_roster
+from scheduler.ports import PersonRecord
+from scheduler.program.roster import Roster, build_roster
 
 COLUMNS = ("email", "name", "title", "department", "level", "manager_email", "timezone")
 REQUIRED_COLUMNS = ("email", "name", "timezone")  # and at least one of LEVEL_COLUMNS
@@ -42,7 +43,7 @@ class PeopleFileError(Exception):
     """The whole file is unusable; the message names the file, and the line where one applies."""
 
 
-def read_people_csv(path: Path) -> list[RawPerson]:
+def read_people_csv(path: Path) -> list[PersonRecord]:
     """The records of a people file, one per non-blank row, each with the physical line it
     starts on (a quoted cell may span lines) and the column of each field.
 
@@ -174,11 +175,11 @@ def _split(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def _records(lines: list[str], start: int, delimiter: str, source: str) -> list[RawPerson]:
+def _records(lines: list[str], start: int, delimiter: str, source: str) -> list[PersonRecord]:
     reader = csv.reader(lines[start:], delimiter=delimiter, strict=True)
     header: list[str] | None = None
     columns: Mapping[str, int] = {}
-    records: list[RawPerson] = []
+    records: list[PersonRecord] = []
     first = start + 1  # the line the current record starts on
     try:
         for cells in reader:
@@ -188,7 +189,7 @@ def _records(lines: list[str], start: int, delimiter: str, source: str) -> list[
                 columns = MappingProxyType({name: at for at, name in enumerate(header, 1) if name})
             elif raw.strip(_FILLER) and any(cell.strip() for cell in cells):
                 _same_delimiter(raw, len(cells), len(header), delimiter, f"{source}:{first}")
-                records.append(RawPerson(source, first, _fields(header, cells), columns))
+                records.append(PersonRecord(source, first, _fields(header, cells), columns))
             first = start + reader.line_num + 1
     except csv.Error as error:
         raw = "".join(lines[first - 1 : start + reader.line_num])

@@ -27,7 +27,7 @@ from scheduler.program.participants import select_participants
 from scheduler.program.roster import Roster, RowProblem
 from scheduler.program.schema import Program
 from scheduler.render.kits import Kits
-from scheduler.steps.plan import Report
+from scheduler.runtime import Report
 from scheduler.steps.rounds import program_seed, rules_of
 
 EPILOG = """\b
@@ -54,9 +54,17 @@ def cli() -> None:
 @click.argument("config", type=EXISTING_FILE)
 @user_errors
 def validate(config: Path) -> None:
-    """Check a program file (and, for a local provider, its people CSV) and summarise it."""
+    """Check a program file (and, for a local provider, its people CSV) and summarise it.
+
+    Nothing is contacted: for a cloud provider the file is checked offline (`tandem check`
+    contacts the provider)."""
+    from scheduler.bootstrap import offline_roster
+
     program = load_program(config)
-    roster = _local_roster(program)
+    roster = offline_roster(program)
+    if roster is None:
+        _validate_offline(config, program)
+        return
     if roster.problems:
         _print_problems(roster.problems, skipped=False)
         raise UserError(
@@ -156,7 +164,7 @@ def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> 
     from scheduler.store.models import peek_store
 
     program = load_program(config)
-    roster = _local_roster(program)
+    roster = _roster(program)
     if roster.problems:
         _print_problems(roster.problems, skipped=True)
     settings = peek_settings(program.source.parent)
@@ -241,13 +249,37 @@ def _print_reports(reports: Sequence[Report]) -> None:
             click.echo(f"  problem: {line}")
 
 
-def _local_roster(program: Program) -> Roster:
-    provider = program.provider
-    if provider.kind != "local" or provider.people is None:
-        raise UserError(f"the {provider.kind} provider is not available in this version of Tandem")
-    if not provider.people.exists():
-        raise UserError(f"{program.source}: provider.people: {provider.people} does not exist")
-    return load_roster(provider.people, program.levels)
+def _validate_offline(config: Path, program: Program) -> None:
+    """A program whose directory is online: the file and the templates, checked offline."""
+    template_problems = Kits(program.templates).check_all()
+    if template_problems:
+        for problem in template_problems:
+            click.echo(f"  {problem}", err=True)
+        raise UserError(f"{len(template_problems)} problem(s) in the email templates")
+    details, kind = program.program, program.provider.kind
+    dates = [t.target for t in meeting_targets(details.start, program.cadence)]
+    click.echo(f"{config} is valid (checked offline: nothing was contacted).")
+    click.echo(
+        f"  Program:  {details.name}, owner {details.owner}, starts {details.start:%a %d %b %Y}"
+    )
+    click.echo(f"  People:   read from the {kind} directory at each run;")
+    click.echo(f"            `tandem check {config}` contacts it and tries every permission")
+    click.echo(f"  Emails:   every template renders ({program.templates or 'built-in templates'})")
+    click.echo(f"  Meetings: {len(dates)} per pair from {details.start}")
+
+
+def _roster(program: Program) -> Roster:
+    """The people of a program: its file where the provider has one, else its directory."""
+    import os
+
+    from scheduler.bootstrap import build_providers, offline_roster
+    from scheduler.program.roster import build_roster
+
+    roster = offline_roster(program)
+    if roster is not None:
+        return roster
+    directory = build_providers(program, os.environ).directory
+    return build_roster(directory.read(None).records, program.levels)
 
 
 def _pairing_summary(result: PairingResult) -> str:
@@ -266,9 +298,11 @@ def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: i
 
 
 def _add_commands() -> None:
+    from scheduler.cli import check as cli_check
     from scheduler.cli import pairs as cli_pairs
 
     for command in (
+        cli_check.check,
         cli_pairs.pairs,
         cli_pairs.status,
         cli_pairs.worker,

@@ -28,7 +28,7 @@ def pairs() -> None:
 def list_pairs(config: Path, state: str) -> None:
     """One line per pair: id, state, members, meetings held and skipped."""
     from scheduler.bootstrap import build_runtime
-    from scheduler.steps.plan import pair_peers
+    from scheduler.steps.queries import pair_peers
     from scheduler.store.models import Meeting, Pair
 
     rt = build_runtime(config)
@@ -256,7 +256,9 @@ def parse_reply(eml: Path, config: Path | None, today: datetime | None) -> None:
     else:
         now = datetime.now(UTC)
         day, source = (runtime.today(now) if runtime else now.date()), "today (no Date header)"
-    result = explain(message, runtime, day)
+    from scheduler.bootstrap import calendar_facts
+
+    result = explain(message, runtime, day, calendar_facts)
     result.update({"today": day.isoformat(), "today_from": source})
     click.echo(json.dumps(result, ensure_ascii=False))
 

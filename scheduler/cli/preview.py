@@ -27,7 +27,7 @@ from scheduler.render.kits import Kits
 from scheduler.render.labels import readable_name
 from scheduler.render.messages import MeetingView, pair_context, pair_mail
 from scheduler.replies.address import reply_address
-from scheduler.steps.plan import kit_extra
+from scheduler.steps.kits import kit_extra
 from scheduler.steps.rounds import (
     RoundState,
     decide_round,

@@ -18,7 +18,7 @@ from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from scheduler.program.fields import Finding, did_you_mean
-from scheduler.program.schema import Program, section_at
+from scheduler.program.schema import Program, program_model, section_at
 
 __all__ = ["ConfigError", "Problem", "Program", "load_program", "parse_program"]
 
@@ -80,7 +80,7 @@ def _parse(text: str, source: str, source_path: Path, base_dir: Path) -> Program
         raise ConfigError([Problem(source, 1, 1, "", "the file is empty", hint)])
     context = {"base_dir": base_dir, "source": source_path}
     try:
-        return Program.model_validate(_plain(root), context=context)
+        return program_model().model_validate(_plain(root), context=context)
     except ValidationError as exc:
         problems = [problem for error in exc.errors() for problem in _problems(error, root, source)]
         raise ConfigError(sorted(problems, key=lambda p: (p.line, p.column, p.key))) from None

@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 
 from scheduler.core.header_text import header_text
 from scheduler.core.model import Person
+from scheduler.ports import PersonRecord
 
 KNOWN_FIELDS = frozenset(
     {"email", "name", "title", "department", "level", "manager_email", "timezone", "aliases"}
@@ -60,18 +61,6 @@ _ZONE_ALIASES = {
 
 
 @dataclass(frozen=True, slots=True)
-class RawPerson:
-    """One directory record as the provider gave it; `line` is 1-based, 0 when there is none.
-    `columns` gives the 1-based column of each field in a file, so that a problem can point at
-    the cell; a source without columns (a cloud directory) leaves it empty."""
-
-    source: str
-    line: int
-    fields: Mapping[str, str]
-    columns: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
 class RowProblem:
     """Something wrong with one record; `skipped` says whether the record was left out for it."""
 
@@ -106,7 +95,9 @@ class Roster:
         return MappingProxyType({person.email: person for person in self.people})
 
 
-def build_roster(records: Iterable[RawPerson], levels: Mapping[str, int] | None = None) -> Roster:
+def build_roster(
+    records: Iterable[PersonRecord], levels: Mapping[str, int] | None = None
+) -> Roster:
     """Validate directory records into people. `levels` maps level or title text (matched
     case-insensitively) to a level number, for directories that have no numeric level."""
     rows = [_Row(record, _address(record.fields.get("email") or "")) for record in records]
@@ -140,7 +131,7 @@ def build_roster(records: Iterable[RawPerson], levels: Mapping[str, int] | None 
 
 @dataclass(slots=True)
 class _Row:
-    record: RawPerson
+    record: PersonRecord
     email: str | None
     problems: list[RowProblem] = field(default_factory=list)
     person: Person | None = None
@@ -466,7 +457,7 @@ def _chain(cycle: list[str], start: int) -> str:
     return " -> ".join([*shown, "...", cycle[start]]) + f" ({size} people)"
 
 
-def _where(first: RawPerson, other: RawPerson) -> str:
+def _where(first: PersonRecord, other: PersonRecord) -> str:
     if not first.line:
         return f"an earlier record of {first.source}"
     return f"line {first.line}" if first.source == other.source else f"{first.source}:{first.line}"

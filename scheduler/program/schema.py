@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -32,18 +33,17 @@ from scheduler.program.fields import (
     Count1,
     Day,
     Email,
-    EnvName,
     Finding,
     HoursOfDay,
     LocaleTag,
     LocalPath,
     MeetingLength,
     OptionalText,
-    Port,
     StartDate,
     Stretch,
     Text,
     TimeZone,
+    did_you_mean,
     distinct_days,
     invalid,
     one_of,
@@ -51,13 +51,11 @@ from scheduler.program.fields import (
 )
 from scheduler.render.local_time import DEFAULT_LOCALE
 
-Kind = Literal["local", "google", "microsoft"]
 ReportingLine = Literal["direct", "chain", "off"]
 OddOneOut = Literal["trio", "wait"]
 Video = Literal["auto", "meet", "teams", "none"]
 Organizer = Literal["mailbox", "peer"]
 NewSlot = Literal["book", "propose"]
-Cloud = Literal["global", "usgov", "china"]
 
 
 class Section(BaseModel):
@@ -88,85 +86,77 @@ class ProgramDetails(Section):
     start: StartDate = Field(examples=["2027-01-11"])
 
 
-class Smtp(Section):
-    host: Text = Field(examples=["smtp.example.com"])
-    port: Port = 587
-    starttls: bool = True
-    ssl: bool = False
-    username_env: EnvName | None = None
-    password_env: EnvName | None = None
-    timeout_seconds: Count1 = 30
+class ProviderBase(Section):
+    """The keys every provider reads: which one, and the program's mailbox. Each provider adds
+    its own keys (scheduler.providers); `provider_model` joins them into one section, checked
+    with the rest of the file, and `settings` holds the chosen provider's part."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _ssl_means_no_starttls(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("ssl") is True and "starttls" not in data:
-            return {**data, "starttls": False}
-        return data
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    @model_validator(mode="after")
-    def _one_encryption(self) -> Smtp:
-        if self.ssl and self.starttls:
-            raise invalid("use ssl (port 465) or starttls (port 587), not both", at="starttls")
-        return self
-
-
-class Imap(Section):
-    host: Text = Field(examples=["imap.example.com"])
-    port: Port = 993
-    ssl: bool = True
-    username_env: EnvName = Field(examples=["TANDEM_IMAP_USER"])
-    password_env: EnvName = Field(examples=["TANDEM_IMAP_PASSWORD"])
-    folder: Text = "INBOX"
-
-
-class Google(Section):
-    credentials_file: LocalPath = Field(examples=["service-account.json"])
-    admin_email: Email = Field(examples=["admin@example.com"])
-    customer: Text = "my_customer"
-    level_field: Text = "Tandem.level"
-
-
-class Microsoft(Section):
-    tenant_id: Text = Field(examples=["00000000-0000-0000-0000-000000000000"])
-    client_id: Text = Field(examples=["00000000-0000-0000-0000-000000000000"])
-    client_secret_env: EnvName = Field(examples=["TANDEM_GRAPH_SECRET"])
-    cloud: Annotated[Cloud, one_of(Cloud)] = "global"
-    level_attribute: Text = "extensionAttribute1"
-
-
-class Provider(Section):
-    kind: Annotated[Kind, one_of(Kind)] = Field(examples=["local"])
+    kind: Text = Field(examples=["local"])
     mailbox: Email = Field(examples=["mentoring@example.com"])
-    people: LocalPath | None = None
-    busy: LocalPath | None = None
-    outbox: LocalPath | None = None
-    inbox: LocalPath | None = None
-    smtp: Smtp | None = None
-    imap: Imap | None = None
-    google: Google | None = None
-    microsoft: Microsoft | None = None
+    _settings: BaseModel | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _settings_fit_kind(self) -> Provider:
+    @property
+    def settings(self) -> BaseModel:
+        """The chosen provider's own keys, as its settings model."""
+        assert self._settings is not None, "the program file was checked with the providers"
+        return self._settings
+
+
+@cache
+def provider_model() -> type[ProviderBase]:
+    """The `provider` section with the keys of every installed provider: a key of another kind
+    than the one chosen is a mistake said as such ("smtp only applies when kind is local")."""
+    from scheduler.providers import catalog
+
+    specs = catalog()
+    owners: dict[str, str] = {}
+    annotations: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for kind, spec in specs.items():
+        for name, info in spec.settings.model_fields.items():
+            if name in owners or name in ProviderBase.model_fields:
+                continue
+            owners[name] = kind
+            annotations[name] = info.rebuild_annotation() | None
+            defaults[name] = None
+
+    def check(self: ProviderBase) -> ProviderBase:
+        if self.kind not in specs:
+            raise refuse(Finding(("kind",), *_unknown_kind(self.kind, tuple(specs))))
         findings = []
-        for key in sorted(self.model_fields_set, key=list(Provider.model_fields).index):
-            kind = key if key in ("google", "microsoft") else "local" if key in _LOCAL else None
-            if kind is not None and kind != self.kind:
-                hint = f"remove it, or set kind: {kind}"
-                findings.append(Finding((key,), f"{key} only applies when kind is {kind}", hint))
-        if self.kind == "local" and self.people is None:
-            hint = "for example: people: org.csv (a CSV export of the directory)"
-            findings.append(Finding(("people",), "people is required when kind is local", hint))
-        if self.kind != "local" and getattr(self, self.kind) is None:
-            message = f"a {self.kind} section is required when kind is {self.kind}"
-            findings.append(Finding((self.kind,), message, "see the HR guide for its keys"))
+        for key in (k for k in owners if k in self.model_fields_set):
+            if owners[key] != self.kind and key not in specs[self.kind].settings.model_fields:
+                hint = f"remove it, or set kind: {owners[key]}"
+                message = f"{key} only applies when kind is {owners[key]}"
+                findings.append(Finding((key,), message, hint))
+        spec = specs[self.kind]
+        for key, hint in spec.required.items():
+            if getattr(self, key, None) is None:
+                message = (
+                    f"a {key} section is required when kind is {self.kind}"
+                    if key == self.kind
+                    else f"{key} is required when kind is {self.kind}"
+                )
+                findings.append(Finding((key,), message, hint))
         if findings:
             raise refuse(*findings)
+        values = {k: getattr(self, k) for k in spec.settings.model_fields if k in owners}
+        self._settings = spec.settings.model_construct(**values)
         return self
 
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "__module__": __name__,
+        "_check_kind": model_validator(mode="after")(check),
+        **defaults,
+    }
+    return type("Provider", (ProviderBase,), namespace)
 
-_LOCAL = ("people", "busy", "outbox", "inbox", "smtp", "imap")
+
+def _unknown_kind(kind: str, kinds: tuple[str, ...]) -> tuple[str, str | None]:
+    return f"expected one of: {', '.join(kinds)}", did_you_mean(kind, kinds)
 
 
 class Selection(Section):
@@ -272,7 +262,7 @@ class Program(Section):
     """A whole program file, checked and typed; `source` is the file it came from."""
 
     program: ProgramDetails
-    provider: Provider
+    provider: ProviderBase
     levels: dict[Text, Count0] = Field(default_factory=dict)
     participants: Participants = Participants()
     pairing: Pairing = Pairing()
@@ -294,15 +284,17 @@ class Program(Section):
     @field_validator("meetings")
     @classmethod
     def _organizer_fits_provider(cls, meetings: Meetings, info: ValidationInfo) -> Meetings:
+        from scheduler.providers import catalog
+
         provider = info.data.get("provider")
-        if (
-            meetings.organizer == "peer"
-            and isinstance(provider, Provider)
-            and provider.kind == "local"
-        ):
+        if meetings.organizer != "peer" or not isinstance(provider, ProviderBase):
+            return meetings
+        able = [kind for kind, spec in catalog().items() if spec.organizer_peer]
+        if provider.kind in catalog() and provider.kind not in able:
             hint = "leave it out: the program mailbox organizes, and both peers can still decline"
             raise invalid(
-                "organizer: peer needs a calendar Tandem can write to (google or microsoft)",
+                "organizer: peer needs a calendar Tandem can write to "
+                f"({' or '.join(able) or 'no provider installed offers one'})",
                 hint,
                 at="organizer",
             )
@@ -346,9 +338,20 @@ def _late_untils(phases: Sequence[Phase], start: date) -> list[Finding]:
     return findings
 
 
+@cache
+def program_model() -> type[Program]:
+    """The program file's model with the `provider` section of the installed providers."""
+    provider = provider_model()
+    return type(
+        "Program",
+        (Program,),
+        {"__annotations__": {"provider": provider}, "__module__": __name__},
+    )
+
+
 def section_at(path: Sequence[str | int]) -> type[BaseModel] | None:
     """The model that checks the mapping at `path`, to know which keys belong there."""
-    model: type[BaseModel] = Program
+    model: type[BaseModel] = program_model()
     for part in path:
         if isinstance(part, int):
             continue

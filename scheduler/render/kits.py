@@ -56,7 +56,6 @@ back only to its author.
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -180,14 +179,6 @@ def and_list(items: Iterable[object], word: str = "and") -> str:
     """["Ana", "Jonas", "Mei"] -> "Ana, Jonas and Mei"; a template filter."""
     words = [str(item) for item in items]
     return f"{', '.join(words[:-1])} {word} {words[-1]}" if len(words) > 1 else "".join(words)
-
-
-def make_message_id(key: str, domain: str) -> str:
-    """A Message-ID fixed by the outbox key, so that a rebuilt message keeps its id and a send
-    that may have happened can be found in the mailbox before it is retried."""
-    if not domain or any(c.isspace() or c in "<>@" for c in domain):
-        raise ValueError(f"{domain!r} is not a domain for a Message-ID")
-    return f"<tandem.{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain.lower()}>"
 
 
 def build_email(

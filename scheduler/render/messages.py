@@ -11,9 +11,11 @@ from datetime import date, datetime
 from email.policy import SMTP
 
 from scheduler.core.cadence import meeting_targets
+from scheduler.core.message_ids import make_message_id
 from scheduler.core.model import Person, Phase, Span, Unit
+from scheduler.ports import OutgoingMail
 from scheduler.program.schema import Program
-from scheduler.render.kits import Kits, build_email, make_message_id, starts_local
+from scheduler.render.kits import Kits, Rendered, build_email, starts_local
 from scheduler.render.local_time import Reader, month_words, reader_locale, zone_name
 from scheduler.replies.address import reply_address
 from scheduler.replies.read import help_rows
@@ -28,18 +30,6 @@ class MeetingView:
     start: datetime
     join_url: str | None
     odd_minutes: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Mail:
-    """An email ready for the outbox."""
-
-    key: str
-    kind: str
-    message_id: str
-    subject: str
-    recipients: tuple[str, ...]
-    raw: bytes
 
 
 def pair_context(
@@ -128,22 +118,41 @@ def pair_mail(
     peers: Sequence[Person],
     now: datetime,
     reply_to: str,
-) -> Mail:
+) -> OutgoingMail:
     """Render `kind` and wrap it as one email to every peer of the pair."""
     rendered = kits.render(kind, context)
+    to = [(p.display_name, p.email) for p in peers]
+    return compose(program, rendered, kind=kind, key=key, to=to, reply_to=reply_to, now=now)
+
+
+def compose(
+    program: Program,
+    rendered: Rendered,
+    *,
+    kind: str,
+    key: str,
+    to: Sequence[tuple[str, str]],
+    reply_to: str,
+    now: datetime,
+    inline: Sequence[tuple[str, str, bytes]] = (),
+) -> OutgoingMail:
+    """The one way an email of the program is built: from the program mailbox, with a
+    Message-ID fixed by `key` so that the outbox sends it once and can look it up."""
     mailbox = program.provider.mailbox
     message_id = make_message_id(key, mailbox.rpartition("@")[2])
     message = build_email(
         rendered,
         sender_name=program.program.name,
         sender=mailbox,
-        to=[(p.display_name, p.email) for p in peers],
+        to=to,
         reply_to=reply_to,
         message_id=message_id,
         date=now,
+        inline=inline,
     )
-    recipients = tuple(p.email for p in peers)
-    return Mail(key, kind, message_id, rendered.subject, recipients, message.as_bytes(policy=SMTP))
+    recipients = tuple(address for _, address in to)
+    raw = message.as_bytes(policy=SMTP)
+    return OutgoingMail(key, message_id, raw, recipients, kind=kind, subject=rendered.subject)
 
 
 def cadence_text(phases: Sequence[Phase], start: date, locale: str = "en-US") -> str:

@@ -26,8 +26,8 @@ def automatic_reason(message: Message) -> str | None:
 
 def calendar_reason(message: Message) -> str | None:
     """Why `message` is calendar mail (an iMIP REPLY or CANCEL, Google's or Exchange's
-    "Declined: ..." notice): such mail is read for calendar facts (scheduler.invites) and,
-    like automatic mail, never acts as a command nor gets an answer, since its words are a
+    "Declined: ..." notice): such mail is the calendar's to read for facts and, like
+    automatic mail, never acts as a command nor gets an answer, since its words are a
     calendar's. None for mail without a calendar part."""
     for part in message.walk():
         if is_calendar_part(part):

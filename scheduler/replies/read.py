@@ -4,7 +4,7 @@ answer; pure, `today` passed in.
 As in Mailman's command runner (src/mailman/runners/command.py), automatic mail is never read,
 only the first lines and the Subject count, and one table (scheduler.replies.commands) both
 reads commands and writes HELP. Calendar mail (an iMIP reply, Google's "Declined: ..."
-notice) is read as calendar facts by scheduler.invites and never as a command here.
+notice) is read as calendar facts by integrations.local.invitations and never as a command here.
 """
 
 from __future__ import annotations

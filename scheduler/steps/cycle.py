@@ -5,26 +5,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from scheduler.steps import digest, lifecycle, moves, nudges, rounds
-from scheduler.steps import mail as mailroom
-from scheduler.steps import plan as jobs
-from scheduler.steps.plan import Report, Runtime
+from scheduler.runtime import Report, Runtime
+from scheduler.steps import (
+    book,
+    calendar_sync,
+    digest,
+    inbox,
+    kits,
+    lifecycle,
+    moves,
+    notices,
+    nudges,
+    plan,
+    rounds,
+    send,
+)
 
 Step = Callable[[Runtime, datetime], Report]
 STEPS: tuple[tuple[str, Step], ...] = (
     ("Reading the directory", rounds.sync_people),
     ("Pairing people who wait", rounds.pair_round),
-    ("Reading the program mailbox", mailroom.read_inbox),
-    ("Applying calendar replies", mailroom.apply_facts),
-    ("Moving declined meetings", moves.move_declined),
+    ("Reading the program mailbox", inbox.read_inbox),
+    ("Reading calendar changes", calendar_sync.read_changes),
     ("Ending pauses that are due", lifecycle.resume_due),
     ("Following up on skipped meetings", nudges.keep_pairs),
-    ("Finding slots", jobs.plan_meetings),
-    ("Booking meetings", jobs.book_meetings),
-    ("Writing launch kits", jobs.send_launch_kits),
-    ("Writing notices", lifecycle.send_pending_notices),
+    ("Moving meetings", moves.move_meetings),
+    ("Finding slots", plan.plan_meetings),
+    ("Updating calendars", book.book_meetings),
+    ("Writing launch kits", kits.send_launch_kits),
+    ("Writing notices", notices.send_pending_notices),
     ("Writing the owner's digest", digest.send_owner_digest),
-    ("Sending mail", mailroom.send_mail),
+    ("Sending mail", send.send_mail),
 )
 
 

@@ -13,9 +13,10 @@ from email.policy import SMTP
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from scheduler.render.kits import and_list, build_email, make_message_id
+from scheduler.core.message_ids import make_message_id
+from scheduler.render.kits import and_list, build_email
 from scheduler.render.local_time import zone_name
-from scheduler.steps.plan import Report, Runtime
+from scheduler.runtime import Report, Runtime
 from scheduler.store import ops as store_ops
 from scheduler.store.models import Meeting, Outbox, Pair, PairMember, Round
 from scheduler.store.models import Person as PersonRow

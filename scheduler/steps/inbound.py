@@ -9,16 +9,15 @@ Authentication-Results header, DMARC or aligned DKIM must pass.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.invites import facts_from_mail
 from scheduler.ports import MeetingFact
-from scheduler.render.kits import build_email, make_message_id
-from scheduler.render.messages import pair_context
+from scheduler.render.messages import compose, pair_context
 from scheduler.replies.address import pair_from_address, reply_address
 from scheduler.replies.mail_checks import (
     authentication_passes,
@@ -26,9 +25,10 @@ from scheduler.replies.mail_checks import (
     sender_addresses,
 )
 from scheduler.replies.read import Command, read_reply
+from scheduler.runtime import Runtime
 from scheduler.steps.lifecycle import apply_command
-from scheduler.steps.plan import Runtime, pair_peers, person_of
-from scheduler.store import ops as store_ops
+from scheduler.steps.outbox import queue
+from scheduler.steps.queries import pair_peers, person_of
 from scheduler.store.models import Inbound, Meeting, Outbox, Pair, PairMember
 from scheduler.store.models import Person as PersonRow
 
@@ -135,44 +135,33 @@ def _send_help(
     context = pair_context(rt.program, pair.id, peers, [], rt.secret, pair.start_date)
     context["recipient"] = next(p for p in context["peers"] if p["email"] == person.email)  # type: ignore[attr-defined]
     context["not_understood"] = not_understood
-    rendered = rt.kits.render("help", context)
-    key = f"help:{person.email}:{rt.today(now)}"
-    mailbox = rt.program.provider.mailbox
-    message_id = make_message_id(key, mailbox.rpartition("@")[2])
-    message = build_email(
-        rendered,
-        sender_name=rt.program.program.name,
-        sender=mailbox,
-        to=[(person.display_name, person.email)],
-        reply_to=reply_address(mailbox, pair.id, rt.secret),
-        message_id=message_id,
-        date=now,
-    )
-    from email.policy import SMTP
-
-    return store_ops.enqueue_mail(
-        s,
-        key=key,
-        message_id=message_id,
+    mail = compose(
+        rt.program,
+        rt.kits.render("help", context),
         kind="help",
-        pair_id=pair.id,
-        recipients=[person.email],
-        subject=rendered.subject,
-        raw=message.as_bytes(policy=SMTP),
+        key=f"help:{person.email}:{rt.today(now)}",
+        to=[(person.display_name, person.email)],
+        reply_to=reply_address(rt.program.provider.mailbox, pair.id, rt.secret),
         now=now,
     )
+    return queue(s, mail, pair_id=pair.id, now=now)
 
 
 def _record(logged: Inbound, outcome: str, detail: str) -> None:
     logged.outcome, logged.detail = outcome, detail  # type: ignore[assignment]
 
 
-def explain(message: EmailMessage, rt: Runtime | None, today: date) -> dict[str, object]:
+def explain(
+    message: EmailMessage,
+    rt: Runtime | None,
+    today: date,
+    calendar_facts: Callable[[EmailMessage], list[MeetingFact]],
+) -> dict[str, object]:
     """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
     the pair it names (with a program), whether the HELP list goes back, and why; nothing is
-    changed or sent. A calendar reply is told apart by the rule `tandem run` follows
-    (scheduler.steps.mail): a message that gives calendar facts is read for them only."""
-    facts = facts_from_mail(message)
+    changed or sent. A calendar reply, as `calendar_facts` reads it (the iMIP reader the local
+    calendar uses), is read for those facts only, as in `tandem run`."""
+    facts = calendar_facts(message)
     if facts:
         return _calendar_reply(facts, rt)
     reading = read_reply(message, today=today)

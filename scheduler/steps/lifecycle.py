@@ -5,32 +5,18 @@ that asked for it), so doing it again sends nothing new."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from email.policy import SMTP
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.core.planning import start_of_day
-from scheduler.ports import Cancellation
-from scheduler.render.kits import make_message_id
+from scheduler.render.kits import Rendered
 from scheduler.render.local_time import day_words
+from scheduler.render.messages import compose, readers_of
 from scheduler.render.messages import meeting_shown as shown
-from scheduler.render.messages import readers_of
-from scheduler.steps.nudges import meeting_shown
-from scheduler.steps.plan import (
-    Report,
-    Runtime,
-    booking_of,
-    enqueue_invitation,
-    notify,
-    pair_names,
-    pair_peers,
-    person_of,
-    said_when,
-    upcoming,
-)
-from scheduler.store import ops as store_ops
+from scheduler.runtime import Report, Runtime, said_when
+from scheduler.steps.outbox import queue, queue_pair_mail
+from scheduler.steps.queries import pair_names, pair_peers, person_of, upcoming
 from scheduler.store.models import Meeting, Pair
 from scheduler.store.models import Person as PersonRow
 
@@ -75,26 +61,16 @@ def resume(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: d
     return f"Resumed: {pair_names(s, pair.id)}"
 
 
-def cancel_meetings(
-    rt: Runtime, s: Session, meetings: Sequence[Meeting], reason: str, now: datetime
-) -> None:
-    """Take meetings off every calendar: through the calendar's API, or by an iCalendar
-    CANCEL by email where the calendar books by email."""
-    by_mail = rt.books_by_mail
-    cancellations = []
+def cancel_meetings(meetings: Sequence[Meeting], now: datetime) -> None:
+    """Meetings off: cancelled, and those with an event on calendars marked so that the
+    booking step takes it off (an iMIP CANCEL or the calendar's API, one SEQUENCE on),
+    outside this transaction."""
     for meeting in meetings:
-        was_booked = meeting.state in ("booked", "moved")
-        meeting.state, meeting.updated_at = "cancelled", now
-        if not was_booked or meeting.starts_at is None:
-            continue
-        meeting.sequence += 1
-        booking = booking_of(rt, s, meeting)
-        if by_mail:
-            enqueue_invitation(rt, s, meeting, booking, now, method="CANCEL")
-        else:
-            cancellations.append(Cancellation(booking, reason))
-    if cancellations:
-        rt.providers.calendar.cancel(cancellations)
+        had_event = meeting.state in ("booked", "moved") and meeting.starts_at is not None
+        meeting.state, meeting.updated_at, meeting.move = "cancelled", now, None
+        if had_event:
+            meeting.sequence += 1
+            meeting.calendar_pending = "cancel"
 
 
 def _pause(
@@ -109,9 +85,9 @@ def _pause(
     ]
     readers = readers_of(pair_peers(s, pair.id), rt.program.program.locale)
     taken_off = [shown(m.number, m.starts_at, None, readers) for m in inside if m.starts_at]
-    cancel_meetings(rt, s, inside, "paused", now)
+    cancel_meetings(inside, now)
     words = day_words(until, rt.program.program.locale) if until else ""
-    notify(
+    queue_pair_mail(
         rt,
         s,
         pair,
@@ -132,8 +108,8 @@ def _end(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: dat
         f"ended by {by_name or 'the program'}",
     )
     pair.pending_notice = None
-    cancel_meetings(rt, s, upcoming(s, pair, now), "ended", now)
-    notify(
+    cancel_meetings(upcoming(s, pair, now), now)
+    queue_pair_mail(
         rt,
         s,
         pair,
@@ -156,13 +132,13 @@ def _next_meeting(
     assert meeting.starts_at is not None
     if command == "skip":
         was = said_when(rt, meeting.starts_at)
-        about = _as_it_was(rt, s, pair, meeting.number, meeting.starts_at)
-        cancel_meetings(rt, s, [meeting], command, now)
+        about = as_it_was(rt, s, pair, meeting.number, meeting.starts_at)
+        cancel_meetings([meeting], now)
         done = (
             f"conversation {meeting.number} is skipped and off your calendars; "
             "the others stay as booked."
         )
-        notify(
+        queue_pair_mail(
             rt,
             s,
             pair,
@@ -184,54 +160,27 @@ def _reschedule(
     cause: str,
     now: datetime,
 ) -> str:
-    """Move the meeting itself: same UID, a new time and a higher SEQUENCE, so calendars
-    update the event they have (RFC 5546 3.2.2) rather than add a second one."""
-    from scheduler.steps.plan import replan
-
+    """Ask for the meeting itself to move to another day: the moves step finds the time (it
+    reads calendars, which this transaction must not wait for) and keeps the UID with a
+    higher SEQUENCE, so calendars update the event they have (RFC 5546 3.2.2). The note goes
+    out once the move is booked, or says that no other time was free."""
     assert meeting.starts_at is not None
-    next_day = meeting.starts_at.astimezone(rt.zone).date() + timedelta(days=1)
-    another_day = start_of_day(next_day, rt.zone)
-    slot = replan(rt, s, pair, meeting, not_before=another_day, now=now, record=False)
-    was = said_when(rt, meeting.starts_at)
-    if slot is None:
-        near = day_words(meeting.starts_at.astimezone(rt.zone).date(), rt.program.program.locale)
-        done = (
-            f"no other time that suits you both was free near {near}, "
-            f"so conversation {meeting.number} stays as booked."
-        )
-        notify(
-            rt,
-            s,
-            pair,
-            "confirmation",
-            f"reschedule:{pair.id}:{cause}",
-            {"by_name": by_name, "done": done, "about": None},
-            now,
-        )
-        return f"{pair_names(s, pair.id)}: no other time for conversation {meeting.number} ({was})"
-    meeting_was = meeting.starts_at
-    meeting.starts_at, meeting.ends_at = slot.start, slot.end
-    meeting.odd_minutes = {who: minutes for who, minutes in slot.odd_minutes.items() if minutes}
-    meeting.sequence += 1
-    meeting.state, meeting.updated_at = "planned", now
-    done = f"conversation {meeting.number} has moved to a new time that suits you both."
+    meeting.move = "reschedule"
     pair.pending_notice = {
         "kind": "confirmation",
         "key": f"reschedule:{pair.id}:{cause}",
         "by_name": by_name,
-        "done": done,
-        "was": meeting_was.isoformat(),  # the note, sent once the move is booked, shows it
+        "done": f"conversation {meeting.number} has moved to a new time that suits you both.",
+        "was": meeting.starts_at.isoformat(),  # the note shows it
         "was_number": str(meeting.number),
     }
-    moved = f"{was} to {said_when(rt, slot.start)}"
-    return f"Moving: {pair_names(s, pair.id)}, conversation {meeting.number}, {moved}"
+    was = said_when(rt, meeting.starts_at)
+    return f"Moving: {pair_names(s, pair.id)}, conversation {meeting.number} from {was}"
 
 
 def _tell_owner_of_end(
     rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime
 ) -> None:
-    from scheduler.render.kits import Rendered, build_email
-
     names = " and ".join(p.display_name for p in pair_peers(s, pair.id))
     who = f"{by_name} ended the pairing" if by_name else "The pairing was ended"
     day = day_words(now.astimezone(rt.zone).date(), rt.program.program.locale, year=True)
@@ -239,29 +188,16 @@ def _tell_owner_of_end(
     html = (
         f"<p>{_escape(names)}: {_escape(who)} on {day}.</p><p>No reason is asked for or given.</p>"
     )
-    key = f"owner-ended:{pair.id}:{cause}"
-    mailbox = rt.program.provider.mailbox
-    message_id = make_message_id(key, mailbox.rpartition("@")[2])
-    message = build_email(
+    mail = compose(
+        rt.program,
         Rendered(f"A pairing has ended: {names}", text, html),
-        sender_name=rt.program.program.name,
-        sender=mailbox,
-        to=[("", rt.program.program.owner)],
-        reply_to=mailbox,
-        message_id=message_id,
-        date=now,
-    )
-    store_ops.enqueue_mail(
-        s,
-        key=key,
-        message_id=message_id,
         kind="owner_note",
-        pair_id=pair.id,
-        recipients=[rt.program.program.owner],
-        subject=str(message["Subject"]),
-        raw=message.as_bytes(policy=SMTP),
+        key=f"owner-ended:{pair.id}:{cause}",
+        to=[("", rt.program.program.owner)],
+        reply_to=rt.program.provider.mailbox,
         now=now,
     )
+    queue(s, mail, pair_id=pair.id, now=now)
 
 
 def _name(s: Session, email: str | None) -> str:
@@ -277,51 +213,7 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def send_pending_notices(rt: Runtime, now: datetime) -> Report:
-    """The emails owed once the meetings they list are booked: resumed, rescheduled, nudged."""
-    report = Report("notices")
-    with rt.store.session() as s:
-        for pair in s.scalars(
-            select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id).with_for_update()
-        ).all():
-            notice = dict(pair.pending_notice or {})
-            if not notice:
-                continue  # JSON null: nothing is owed
-            if any(m.state == "planned" for m in upcoming(s, pair, now)):
-                continue  # booking still under way: the note waits for the dates
-            kind, key = notice.pop("kind"), notice.pop("key")
-            was, was_number = notice.pop("was", None), notice.pop("was_number", "0")
-            extra: dict[str, object] = dict(notice)
-            if kind == "confirmation":  # a move shows the time it had (older notes did not)
-                extra["about"] = (
-                    _as_it_was(rt, s, pair, int(was_number), datetime.fromisoformat(was))
-                    if was is not None
-                    else None
-                )
-            if kind == "nudge":
-                skipped = s.get(Meeting, int(notice["skipped"]))
-                peers = pair_peers(s, pair.id)
-                readers = readers_of(peers, rt.program.program.locale)
-                booked = [
-                    m
-                    for m in upcoming(s, pair, now)
-                    if m.state == "booked" and m.number == getattr(skipped, "number", -1)
-                ]
-                extra = {
-                    "skipped_meeting": meeting_shown(skipped, readers) if skipped else None,
-                    "new_slot": meeting_shown(booked[0], readers, peers) if booked else None,
-                    "booked": bool(booked) and not rt.books_by_mail,
-                }
-            notify(rt, s, pair, kind, key, extra, now)
-            pair.pending_notice = None
-            report.done.append(f"{_NOTICES.get(kind, kind)}: {pair_names(s, pair.id)}")
-    return report
-
-
-_NOTICES = {"resumed": "Resumed notice", "confirmation": "Confirmation", "nudge": "Nudge"}
-
-
-def _as_it_was(
+def as_it_was(
     rt: Runtime, s: Session, pair: Pair, number: int, start: datetime
 ) -> dict[str, object]:
     """A meeting as it was booked before a skip or a move, in each reader's time; without its

@@ -13,9 +13,10 @@ from scheduler.core.followup import MeetingRecord, PairRecord, follow_up
 from scheduler.core.model import Person
 from scheduler.render.local_time import Reader
 from scheduler.render.messages import meeting_shown as shown
-from scheduler.render.messages import outside_hours, readers_of
+from scheduler.render.messages import outside_hours
+from scheduler.runtime import Report, Runtime
 from scheduler.steps.moves import later_attempt
-from scheduler.steps.plan import Report, Runtime, notify, pair_names, pair_peers, replan, said_when
+from scheduler.steps.queries import pair_names
 from scheduler.store.models import Meeting, Pair
 
 
@@ -61,40 +62,21 @@ def keep_pairs(rt: Runtime, now: datetime) -> Report:
 
 def _nudge(rt: Runtime, s: Session, pair: Pair, meetings: Sequence[Meeting], now: datetime) -> str:
     """One short email with a new time already found: booked (the note waits for the booking)
-    or proposed, as the program says."""
+    or proposed, as the program says. The time is found by the moves step, which reads
+    calendars outside this transaction."""
     skipped = max(
         (m for m in meetings if m.state == "skipped"), key=lambda m: (m.number, m.attempt)
     )
     pair.last_nudge_at = now
     key = f"nudge:{pair.id}:{skipped.number}:{skipped.attempt}"
-    if later_attempt(s, skipped) is not None:  # a decline moved it already: say where to
-        pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
-        return f"pair {pair.id}: nudge, meeting {skipped.number} moved"
-    book = rt.program.followup.new_slot == "book"
-    slot = replan(rt, s, pair, skipped, not_before=now, now=now, record=book)
-    if book and slot is not None:
-        pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
-        return f"Nudged: {pair_names(s, pair.id)}, conversation {skipped.number} rebooked"
-    peers = pair_peers(s, pair.id)
-    readers = readers_of(peers, rt.program.program.locale)
-    proposal = None
-    if slot is not None:
-        outside = outside_hours(slot.odd_minutes, peers)
-        proposal = shown(skipped.number, slot.start, None, readers, outside)
-    notify(
-        rt,
-        s,
-        pair,
-        "nudge",
-        key,
-        {"skipped_meeting": meeting_shown(skipped, readers), "new_slot": proposal, "booked": False},
-        now,
-    )
-    return f"Nudged: {pair_names(s, pair.id)}" + (
-        f", conversation {skipped.number} proposed for {said_when(rt, slot.start)}"
-        if slot is not None
-        else " (no free time found)"
-    )
+    names = pair_names(s, pair.id)
+    if rt.program.followup.new_slot == "propose":
+        skipped.move = "propose"
+        return f"Nudging: {names}, a time for conversation {skipped.number} to propose"
+    pair.pending_notice = {"kind": "nudge", "key": key, "skipped": str(skipped.id)}
+    if later_attempt(s, skipped) is None:
+        skipped.move = "rebook"
+    return f"Nudging: {names}, conversation {skipped.number} to book again"
 
 
 def meeting_shown(

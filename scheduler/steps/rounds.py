@@ -17,11 +17,13 @@ from scheduler.core.model import Person, add_span
 from scheduler.core.pairing import PairingResult, PairingRules, pair_people
 from scheduler.core.zone_overlap import zones_meet_rule
 from scheduler.faults import crash_point
+from scheduler.ports import CursorExpired, PersonRecord
 from scheduler.program.participants import select_participants
 from scheduler.program.roster import build_roster
 from scheduler.program.schema import Program
 from scheduler.render.local_time import day_words
-from scheduler.steps.plan import Report, Runtime, person_of
+from scheduler.runtime import Report, Runtime
+from scheduler.steps.queries import person_of
 from scheduler.store import ops as store_ops
 from scheduler.store.leases import holder_name, take_lease
 from scheduler.store.models import Pair, PairMember, Round
@@ -32,9 +34,12 @@ ROUND_LEASE = timedelta(minutes=10)
 
 def sync_people(rt: Runtime, now: datetime) -> Report:
     """Bring the people table in line with the directory; bad rows are skipped and counted.
-    Insert-or-update, so two syncs at once agree (issue 13, defect 3)."""
+    Insert-or-update, so two syncs at once agree (issue 13, defect 3). A complete read is the
+    whole directory (everyone else has left); a delta changes only the people it names, and is
+    checked together with everyone already known (managers, aliases)."""
     report = Report("sync")
-    roster = build_roster(rt.providers.directory.fetch_people(), rt.program.levels)
+    records = _directory(rt, report)
+    roster = build_roster(records, rt.program.levels)
     chosen = {p.email for p in select_participants(roster.people, rt.program.participants)}
     rows = [
         _person_row(person, now, participating=person.email in chosen) for person in roster.people
@@ -48,6 +53,44 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
         report.problems.append(f"{skipped} directory row(s) skipped")
         report.problems += [str(p) for p in roster.problems[:20]]
     return report
+
+
+def _directory(rt: Runtime, report: Report) -> list[PersonRecord]:
+    """Every record of the directory as it stands now, from a complete read or a delta."""
+    with rt.store.session() as s:
+        cursor = store_ops.get_cursor(s, "directory")
+    try:
+        batch = rt.providers.directory.read(cursor)
+    except CursorExpired as expired:
+        report.notes.append(f"the directory's cursor expired ({expired}); read it whole")
+        batch = rt.providers.directory.read(None)
+    records = list(batch.records)
+    if not batch.complete:
+        changed = {r.fields.get("email", "").strip().lower() for r in records}
+        gone = {email.strip().lower() for email in batch.removed} | changed
+        with rt.store.session() as s:
+            known = s.scalars(select(PersonRow).where(PersonRow.removed_at.is_(None))).all()
+            records += [_record_of(row) for row in known if row.email not in gone]
+    if batch.cursor is not None:
+        with rt.store.session() as s:
+            store_ops.set_cursor(s, "directory", batch.cursor)
+    return records
+
+
+def _record_of(row: PersonRow) -> PersonRecord:
+    """A person as the directory gave them before, for checking a delta with everyone."""
+    fields = {
+        "email": row.email,
+        "name": row.name,
+        "title": row.title,
+        "department": row.department,
+        "level": "" if row.level is None else str(row.level),
+        "manager_email": row.manager_email or "",
+        "timezone": row.timezone,
+        "aliases": ";".join(row.aliases),
+        **row.attributes,
+    }
+    return PersonRecord("directory", 0, fields)
 
 
 def _person_row(person: Person, now: datetime, *, participating: bool) -> dict[str, object]:

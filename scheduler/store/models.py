@@ -342,6 +342,16 @@ class Meeting(Base):
     odd_minutes: Mapped[dict[str, int]] = mapped_column(JSONValue, default=dict)
     state: Mapped[MeetingState] = mapped_column(String(16), default="planned")
     skipped_by: Mapped[str | None] = mapped_column(String(320))
+    # what the calendar still owes this meeting besides booking a planned one: "cancel" (the
+    # event must come off calendars), done by the booking step outside any transaction; the
+    # provider's reason of the last failure and the tries so far (migration 0005)
+    calendar_pending: Mapped[str | None] = mapped_column(String(16))
+    calendar_error: Mapped[str | None] = mapped_column(Text)
+    calendar_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    # a move asked for and not yet made, by the moves step (it reads calendars, so it is not
+    # done where it is asked): "reschedule" (to another day), "rebook" (a skipped meeting,
+    # again), "propose" (a time to propose in a nudge) (migration 0005)
+    move: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime]
 
 
@@ -401,7 +411,9 @@ class CalendarFact(Base):
     __table_args__ = (Index(None, "applied"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    meeting_uid: Mapped[str] = mapped_column(String(255), index=True)
+    meeting_uid: Mapped[str] = mapped_column(String(255), index=True)  # "" when not given
+    # the calendar's own id of the event, where it names the meeting by it (migration 0005)
+    event_id: Mapped[str | None] = mapped_column(String(1024))
     kind: Mapped[str] = mapped_column(String(16))  # a ports.FactKind value
     by: Mapped[str | None] = mapped_column(String(320))
     # the version of the event the fact speaks of (iCalendar SEQUENCE), when the calendar says;

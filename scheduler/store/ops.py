@@ -271,6 +271,7 @@ def record_fact(
     moved_start: datetime | None = None,
     moved_end: datetime | None = None,
     sequence: int | None = None,
+    event_id: str | None = None,
 ) -> CalendarFact | None:
     """Log a calendar fact; None if it was logged before, so that it is applied once."""
     values = {
@@ -282,6 +283,7 @@ def record_fact(
         "moved_start": moved_start,
         "moved_end": moved_end,
         "sequence": sequence,
+        "event_id": event_id,
         "applied": False,
     }
     stmt = _insert(s, CalendarFact, values).on_conflict_do_nothing(index_elements=["dedup_key"])

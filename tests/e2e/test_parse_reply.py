@@ -103,8 +103,8 @@ def test_a_google_calendar_decline_is_a_calendar_reply_not_a_command() -> None:
 def test_calendar_mail_from_someone_else_than_the_attendee_neither_acts_nor_is_answered(
     tmp_path: Path,
 ) -> None:
-    # The calendar speaks only for its sender (scheduler.invites): forwarded by a colleague it
-    # gives no fact, and as calendar mail it is not read for commands either.
+    # The calendar speaks only for its sender (integrations.local.invitations): forwarded by a
+    # colleague it gives no fact, and as calendar mail it is not read for commands either.
     raw = GOOGLE_DECLINE.read_bytes().replace(
         b"From: Bo Svensson <bo.svensson@partner.example>",
         b"From: Cy Colleague <cy@partner.example>",

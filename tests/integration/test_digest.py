@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from scheduler.ports import Providers
 from scheduler.program.load import parse_program
 from scheduler.render.kits import Kits
+from scheduler.runtime import Runtime
 from scheduler.steps.digest import (
     DigestStats,
     Tally,
@@ -26,7 +27,6 @@ from scheduler.steps.digest import (
     meetings_per_week,
     send_owner_digest,
 )
-from scheduler.steps.plan import Runtime
 from scheduler.store.models import (
     Inbound,
     Meeting,

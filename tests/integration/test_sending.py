@@ -10,9 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
-from scheduler.steps import plan as jobs
-from scheduler.steps import rounds
-from scheduler.steps.mail import send_mail
+from scheduler.steps import book, kits, plan, rounds
+from scheduler.steps.send import send_mail
 from scheduler.store.models import Outbox
 from tests.integration.world import World
 
@@ -48,9 +47,9 @@ def prepared(tmp_path: Path) -> World:
     for step in (
         rounds.sync_people,
         rounds.pair_round,
-        jobs.plan_meetings,
-        jobs.book_meetings,
-        jobs.send_launch_kits,
+        plan.plan_meetings,
+        book.book_meetings,
+        kits.send_launch_kits,
     ):
         step(world.rt, NOW)
     return world

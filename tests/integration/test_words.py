@@ -262,7 +262,7 @@ def test_dates_in_a_program_with_another_locale_follow_it(tmp_path: Path, store_
 
 def test_a_confirmation_owed_from_before_this_version_is_still_sent(world: World) -> None:
     # pending notes written before `about` existed have no "was": the note goes out without it
-    from scheduler.steps.lifecycle import send_pending_notices
+    from scheduler.steps.notices import send_pending_notices
     from scheduler.store.models import Pair
 
     pair_id = world.pairs()[0].id

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from scheduler.bootstrap import build_runtime
 from scheduler.replies.address import reply_address
+from scheduler.runtime import Report, Runtime
 from scheduler.steps.cycle import run_cycle
-from scheduler.steps.plan import Report, Runtime, pair_peers
+from scheduler.steps.queries import pair_peers
 from scheduler.store.models import Inbound, Meeting, Outbox, Pair
 from scheduler.store.models import Person as PersonRow
 

@@ -249,6 +249,7 @@ def test_parse_program_resolves_paths_against_the_folder_it_is_given() -> None:
 
 
 def test_a_google_program_keeps_its_google_settings() -> None:
+    # the keys of issue 11 are a contract: level_field is optional (titles through levels:)
     text = MINIMAL.replace("  people: org.csv\n", "").replace("kind: local", "kind: google")
     text += "  google:\n    credentials_file: keys/sa.json\n    admin_email: Admin@Example.com\n"
 
@@ -257,7 +258,12 @@ def test_a_google_program_keeps_its_google_settings() -> None:
     assert google is not None
     assert google.credentials_file == BASE / "keys/sa.json"
     assert google.admin_email == "admin@example.com"
-    assert (google.customer, google.level_field) == ("my_customer", "Tandem.level")
+    assert (google.customer, google.level_field) == ("my_customer", None)
+    assert (google.timezone_field, google.api_endpoint, google.daily_send_limit) == (
+        None,
+        None,
+        2000,
+    )
 
 
 def test_a_microsoft_program_keeps_its_microsoft_settings() -> None:
@@ -269,7 +275,8 @@ def test_a_microsoft_program_keeps_its_microsoft_settings() -> None:
     assert microsoft is not None
     assert (microsoft.tenant_id, microsoft.client_id) == ("t-1", "c-1")
     assert microsoft.client_secret_env == "GRAPH_SECRET"
-    assert (microsoft.cloud, microsoft.level_attribute) == ("global", "extensionAttribute1")
+    # the keys of issue 12 are a contract: level_attribute is optional (titles through levels:)
+    assert (microsoft.cloud, microsoft.level_attribute) == ("global", None)
 
 
 def test_smtp_and_imap_get_their_defaults_and_ssl_turns_starttls_off() -> None:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event
 
-from scheduler.invites import (
+from integrations.local.invitations import (
     PRODID,
     cancel_ics,
     facts_from_ics,

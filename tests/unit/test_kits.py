@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.core.message_ids import make_message_id
 from scheduler.core.model import Phase, Span, Unit
 from scheduler.program.schema import DEFAULT_CADENCE
 from scheduler.render.kits import (
@@ -18,7 +19,6 @@ from scheduler.render.kits import (
     Rendered,
     and_list,
     build_email,
-    make_message_id,
     sample_context,
     starts_local,
 )

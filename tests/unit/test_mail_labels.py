@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.render.kits import Rendered, build_email, make_message_id
+from scheduler.core.message_ids import make_message_id
+from scheduler.render.kits import Rendered, build_email
 from scheduler.render.labels import (
     MAX_NAME_BYTES,
     eml_name,

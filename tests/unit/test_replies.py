@@ -66,7 +66,8 @@ CLIENTS = {
     "bounce_dsn.eml": (None, None, False, "bounce (multipart/report; report-type=delivery"),
     "mailing_list.eml": (None, None, False, "mailing list"),
     # Google Calendar's "Declined: ..." notice: its note says "let's skip this one", but a
-    # calendar's mail is read for calendar facts only (scheduler.invites), never as a command
+    # calendar's mail is read for calendar facts only (integrations.local.invitations), never as
+    # a command
     "google_calendar_declined.eml": (None, None, False, "a calendar message (text/calendar; "),
 }
 # Changed by issue 9 item 7: a reply with nothing written above the quote is neither a

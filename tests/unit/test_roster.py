@@ -9,20 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scheduler.ports import PersonRecord
 from scheduler.program.load import parse_program
-from scheduler.program.roster import MAX_TEXT, RawPerson, RowProblem, build_roster
+from scheduler.program.roster import MAX_TEXT, RowProblem, build_roster
 
 LEVELS = {"Senior  Engineer": 4, "staff engineer": 5, "L3": 3}
 
 
-def rec(line: int, email: str, source: str = "org.csv", **fields: str) -> RawPerson:
+def rec(line: int, email: str, source: str = "org.csv", **fields: str) -> PersonRecord:
     """A record that passes every check unless a field says otherwise."""
     values = {"name": email.split("@")[0].title(), "level": "3", "timezone": "Europe/Paris"}
-    return RawPerson(source, line, {"email": email, **values, **fields})
+    return PersonRecord(source, line, {"email": email, **values, **fields})
 
 
 def problems_of(
-    records: list[RawPerson], levels: dict[str, int] | None = None
+    records: list[PersonRecord], levels: dict[str, int] | None = None
 ) -> list[tuple[int, str, str]]:
     return [(p.line, p.field, p.message) for p in build_roster(records, levels).problems]
 
@@ -31,7 +32,7 @@ def problems_of(
 
 
 def test_a_sound_record_becomes_a_person_with_normalised_fields() -> None:
-    record = RawPerson(
+    record = PersonRecord(
         "org.csv",
         2,
         {
@@ -99,7 +100,7 @@ def test_an_invalid_email_skips_the_row(email: str) -> None:
 
 
 def test_a_missing_email_is_a_problem() -> None:
-    roster = build_roster([RawPerson("org.csv", 3, {"name": "Nobody", "level": "1"})])
+    roster = build_roster([PersonRecord("org.csv", 3, {"name": "Nobody", "level": "1"})])
     assert roster.people == ()
     assert [(p.field, p.email) for p in roster.problems] == [("email", None), ("timezone", None)]
     assert str(roster.problems[0]) == "org.csv:3: email: missing (row skipped)"
@@ -136,8 +137,10 @@ def test_a_missing_manager_of_a_record_without_a_line_is_not_in_the_directory() 
 def test_a_problem_names_the_column_of_the_cell_when_the_record_has_columns() -> None:
     columns = {"email": 1, "name": 2, "level": 5, "manager_email": 6, "timezone": 7, "aliases": 9}
     records = [
-        RawPerson("org.csv", 13, {"email": "ann@x.io", "level": "2", "timezone": "UTC"}, columns),
-        RawPerson(
+        PersonRecord(
+            "org.csv", 13, {"email": "ann@x.io", "level": "2", "timezone": "UTC"}, columns
+        ),
+        PersonRecord(
             "org.csv",
             14,
             {
@@ -149,7 +152,9 @@ def test_a_problem_names_the_column_of_the_cell_when_the_record_has_columns() ->
             },
             columns,
         ),
-        RawPerson("org.csv", 15, {"email": "ANN@x.io", "level": "2", "timezone": "UTC"}, columns),
+        PersonRecord(
+            "org.csv", 15, {"email": "ANN@x.io", "level": "2", "timezone": "UTC"}, columns
+        ),
     ]
     assert [str(problem) for problem in build_roster(records).problems] == [
         "org.csv:14: column 7 (timezone): 'Europe/Berln' is not an IANA time zone such as"
@@ -162,7 +167,9 @@ def test_a_problem_names_the_column_of_the_cell_when_the_record_has_columns() ->
 
 
 def test_a_field_without_a_column_in_the_file_shows_no_column() -> None:
-    record = RawPerson("org.csv", 3, {"email": "ann@x.io", "level": "2"}, {"email": 1, "level": 2})
+    record = PersonRecord(
+        "org.csv", 3, {"email": "ann@x.io", "level": "2"}, {"email": 1, "level": 2}
+    )
     (problem,) = build_roster([record]).problems
     assert (problem.field, problem.column) == ("timezone", 0)
     assert str(problem).startswith("org.csv:3: timezone: missing;")
@@ -303,7 +310,7 @@ def test_the_line_to_add_under_levels_reads_back_as_the_title(title: str) -> Non
 
 
 def test_with_only_a_title_column_an_empty_level_points_at_the_title() -> None:
-    record = RawPerson(
+    record = PersonRecord(
         "org.csv",
         4,
         {"email": "a@x.io", "name": "A", "title": "", "timezone": "UTC"},
@@ -584,7 +591,7 @@ def test_an_alias_must_name_one_person() -> None:
 def test_a_hundred_thousand_people_build_without_problems() -> None:
     size = 100_000
     records = [
-        RawPerson(
+        PersonRecord(
             "org.csv",
             i + 2,
             {
@@ -627,7 +634,7 @@ def _normalised(email: str) -> str:
 @settings(max_examples=300)
 @given(st.lists(record_fields, max_size=12))
 def test_nothing_is_lost_silently(rows: list[dict[str, str]]) -> None:
-    records = [RawPerson("org.csv", line, fields) for line, fields in enumerate(rows, start=1)]
+    records = [PersonRecord("org.csv", line, fields) for line, fields in enumerate(rows, start=1)]
     roster = build_roster(records, LEVELS)
     skipped = {problem.line for problem in roster.problems if problem.skipped}
     kept = [record for record in records if record.line not in skipped]

@@ -1,0 +1,67 @@
+"""The reads every step shares: a pair's peers, its upcoming meetings, the active pairs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.core.model import Person
+from scheduler.store.models import Meeting, Pair, PairMember
+from scheduler.store.models import Person as PersonRow
+
+UPCOMING = ("planned", "booked", "moved")
+"""The states of a meeting that is still to come and on (or on its way to) the calendars."""
+
+
+def person_of(row: PersonRow) -> Person:
+    """A stored person as the domain's Person."""
+    return Person(
+        email=row.email,
+        name=row.name,
+        title=row.title,
+        department=row.department,
+        level=row.level,
+        manager_email=row.manager_email,
+        timezone=row.timezone,
+        aliases=tuple(row.aliases),
+        attributes=dict(row.attributes or {}),
+    )
+
+
+def pair_peers(s: Session, pair_id: str) -> list[Person]:
+    """The peers of a pair, in their order."""
+    rows = s.scalars(
+        select(PersonRow)
+        .join(PairMember)
+        .where(PairMember.pair_id == pair_id)
+        .order_by(PairMember.position)
+    )
+    return [person_of(r) for r in rows]
+
+
+def pair_names(s: Session, pair_id: str) -> str:
+    """A pair as a report line names it: "Ana Lima & Bo Chen"."""
+    return " & ".join(p.display_name for p in pair_peers(s, pair_id))
+
+
+def upcoming(s: Session, pair: Pair, now: datetime) -> list[Meeting]:
+    """The pair's meetings still to come, in order."""
+    rows = s.scalars(
+        select(Meeting)
+        .where(Meeting.pair_id == pair.id, Meeting.state.in_(UPCOMING))
+        .order_by(Meeting.number, Meeting.attempt)
+    )
+    return [m for m in rows if m.starts_at is None or m.starts_at > now]
+
+
+def active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
+    """Every active pair with its peers, in two queries."""
+    pairs = s.scalars(select(Pair).where(Pair.state == "active").order_by(Pair.id)).all()
+    members: dict[str, list[Person]] = defaultdict(list)
+    rows = s.execute(select(PairMember, PersonRow).join(PersonRow).order_by(PairMember.position))
+    for member, person in rows:
+        members[member.pair_id].append(person_of(person))
+    return [(p, members[p.id]) for p in pairs]
