@@ -226,10 +226,12 @@ def clock(config: Path, every_minutes: int) -> None:
 )
 @user_errors
 def parse_reply(eml: Path, config: Path | None, today: datetime | None) -> None:
-    """Print, as JSON, what Tandem reads in an email: why it did (or did not) pause.
+    """Print, as JSON, what Tandem reads in an email: why it did (or did not) pause, and the
+    day and time a pair proposed ("proposal": {"day", "time"}, only when there is one).
 
-    Dates such as "until Friday" are read from the day the email was written (its Date
-    header), as `tandem run` read them when the email arrived; --today overrides that."""
+    Dates such as "until Friday" or "Tuesday 16:00" are read from the day the email was
+    written (its Date header), as `tandem run` read them when the email arrived; --today
+    overrides that."""
     import json
     from email import policy
     from email.message import EmailMessage

@@ -7,8 +7,11 @@ commands is noise that teaches people to ignore Tandem's mail, so the list goes 
   first lines that opens with a question word ("how do I", "wie kann ich", "comment", "cómo");
 - something that looks like a command Tandem did not understand (scheduler.replies.grammar's
   near misses: "pause until the end of the quarter", "stop the meetings after March", "hold",
-  "pasue for a month", a pause date that cannot be read).
-Everything else is logged as ignored, with the reason.
+  "pasue for a month", a pause date that cannot be read), and a day and time proposed that
+  Tandem cannot book ("16:00" with no day, "3/4 10:00"; scheduler.replies.times).
+A day and time proposed is a reschedule, never a question; one turned down ("Tuesday 16:00
+doesn't work for me, could we find another time?") is conversation between the peers, and its
+line is no question either. Everything else is logged as ignored, with the reason.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 from scheduler.replies import words
 from scheduler.replies.grammar import FIRST_LINES, Found
+from scheduler.replies.times import Proposal, Refusal
 from scheduler.replies.tokens import tokens
 from scheduler.replies.words import fold
 
@@ -32,15 +36,26 @@ class Answer:
     unclear: str = ""
 
 
-def answer_for(text: str, found: Found) -> Answer:
-    """The answer to a visible reply `text` in which `found` is no command."""
+def answer_for(text: str, found: Found, times: Proposal | Refusal | None = None) -> Answer:
+    """The answer to a visible reply `text` in which `found` is no command and `times` is
+    what scheduler.replies.times read in it."""
     if not text.strip():
         return Answer(False, "nothing is written above the quote, so no answer")
-    if found.near:
+    if isinstance(times, Proposal):
+        return Answer(False, "a day and time proposed is a reschedule, not a question")
+    declined = times.line if isinstance(times, Refusal) and times.declined else None
+    if isinstance(times, Refusal) and declined is None:
+        why = "a day and time Tandem cannot book, answered with the list of words"
+        return Answer(True, why, times.line[:60])
+    if found.near and found.words != (declined or "")[:60]:
         return Answer(True, "it looks like a command Tandem did not understand", found.words)
+    if declined is not None:
+        text = "\n".join(line for line in text.splitlines() if line.strip() != declined)
     question = question_in(text)
     if question is not None:
         return Answer(True, f"a question ({question!r}), answered with the list of words")
+    if declined is not None:
+        return Answer(False, "a day and time turned down is conversation, so no answer")
     return Answer(False, "neither a question nor a command, so no answer")
 
 

@@ -136,8 +136,13 @@ def _return(match: re.Match[str], today: date) -> Until:
     return Until(match.start(), match.end(), day, problem, RETURN)
 
 
+def ambiguous(written: str) -> str:
+    """Why a numeric date such as "3/2" is refused (also for proposed times)."""
+    return f"{written!r} is ambiguous: write 2 March or 2027-03-02"
+
+
 def _ambiguous(match: re.Match[str], today: date) -> Until:
-    problem = f"{match['num']!r} is ambiguous: write 2 March or 2027-03-02"
+    problem = ambiguous(match["num"])
     return Until(match.start(), match.end(), None, problem, DATE)
 
 
@@ -232,6 +237,10 @@ def _valid(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# scheduler.replies.times reads a proposed day as a pause's end is read
+named_day, valid_date = _named_day, _valid
 
 
 def _next_on_or_after(month: int, day: int, today: date) -> date | None:

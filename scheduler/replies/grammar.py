@@ -67,7 +67,7 @@ class Found:
 def first_command(text: str, vocabulary: Vocabulary, today: date) -> Found:
     """The command of the first of the first lines that gives one, else the first near miss
     (or the first miss). A weak command counts only on the first line after a greeting."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()][:FIRST_LINES]
+    lines = first_lines(text)
     first = 1 if len(lines) > 1 and is_greeting(lines[0]) else 0
     missed = Found(None)
     for number, line in enumerate(lines):
@@ -77,6 +77,12 @@ def first_command(text: str, vocabulary: Vocabulary, today: date) -> Found:
         if (found.near and not missed.near) or not missed.miss:
             missed = found if found.miss else missed
     return missed
+
+
+def first_lines(text: str) -> list[str]:
+    """The lines that can give a command (or a proposed time, scheduler.replies.times): the
+    first FIRST_LINES that are not blank, stripped."""
+    return [line.strip() for line in text.splitlines() if line.strip()][:FIRST_LINES]
 
 
 def read_line(
@@ -115,7 +121,7 @@ def _read_line(
     # a date or a length is one word: "Sorry, I need to pause for 2 weeks - back on Feb 8"
     if size > PROSE_WORDS and not opens and len(TOKEN.findall(marked)) > PROSE_WORDS:
         return _in_prose(line, vocabulary, today)
-    clauses = [c for c in _CLAUSE_BREAK.split(marked) if c.strip()]
+    clauses = [c for c in CLAUSE_BREAK.split(marked) if c.strip()]
     found: list[tuple[Found, Until | None, str]] = []
     alone: list[Until] = []
     missed = Found(None)
@@ -152,7 +158,7 @@ def is_greeting(line: str) -> bool:
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
-_CLAUSE_BREAK = re.compile(r"[,;:!?¡¿()\[\]\"“”«»]|(?<!\d)\.(?!\d)|\s[-–—]+\s")
+CLAUSE_BREAK = re.compile(r"[,;:!?¡¿()\[\]\"“”«»]|(?<!\d)\.(?!\d)|\s[-–—]+\s")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _HOLDER = re.compile(r"⟦(\d+)⟧")
 

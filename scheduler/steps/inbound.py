@@ -158,15 +158,17 @@ def explain(
     calendar_facts: Callable[[EmailMessage], list[MeetingFact]],
 ) -> dict[str, object]:
     """What Tandem reads in a message, for `tandem parse-reply`: the command, the pause's end,
-    the pair it names (with a program), whether the HELP list goes back, and why; nothing is
-    changed or sent. A calendar reply, as `calendar_facts` reads it (the iMIP reader the local
-    calendar uses), is read for those facts only, as in `tandem run`."""
+    the day and time proposed (only when there is one), the pair it names (with a program),
+    whether the HELP list goes back, and why; nothing is changed or sent. A calendar reply, as
+    `calendar_facts` reads it (the iMIP reader the local calendar uses), is read for those
+    facts only, as in `tandem run`."""
     facts = calendar_facts(message)
     if facts:
         return _calendar_reply(facts, rt)
     reading = read_reply(message, today=today)
     command = reading.command.name.lower() if reading.command and reading.acts else None
     until = reading.until.isoformat() if reading.until and reading.acts else None
+    proposal = reading.proposal if reading.acts else None
     help_list = reading.acts and reading.answer and reading.command in (None, Command.HELP)
     pair_id: str | None = None
     reason = reading.reason
@@ -179,18 +181,15 @@ def explain(
             else:
                 pair_id = pair.id
                 if len(senders) != 1 or not _member(s, pair, senders[0]):
-                    command, help_list = None, False
+                    command, help_list, proposal = None, False, None
                     reason += f"; but the sender is not a member of pair {pair.id}, so nothing acts"
                 elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
-                    command, help_list = None, False
+                    command, help_list, proposal = None, False, None
                     reason += "; but DMARC and DKIM failed, so nothing acts"
-    return {
-        "command": command,
-        "until": until,
-        "pair": pair_id,
-        "reason": reason,
-        "help": help_list,
-    }
+    shown: dict[str, object] = {"command": command, "until": until}
+    if proposal is not None:
+        shown["proposal"] = {"day": proposal.day.isoformat(), "time": f"{proposal.at:%H:%M}"}
+    return {**shown, "pair": pair_id, "reason": reason, "help": help_list}
 
 
 def _calendar_reply(facts: list[MeetingFact], rt: Runtime | None) -> dict[str, object]:

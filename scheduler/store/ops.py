@@ -14,7 +14,15 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from scheduler.store.models import CalendarFact, Cursor, Inbound, Lease, Meeting, Outbox, PairMember
+from scheduler.store.models import (
+    CalendarFact,
+    Cursor,
+    Inbound,
+    Lease,
+    Meeting,
+    Outbox,
+    PairMember,
+)
 from scheduler.store.models import Person as PersonRow
 
 MAX_ATTEMPTS = 8

@@ -48,6 +48,31 @@ def test_dates_are_read_from_the_day_the_email_was_written(tmp_path: Path) -> No
     }
 
 
+def test_a_proposed_day_and_time_is_shown_read_from_the_date_header(tmp_path: Path) -> None:
+    # Written on Tuesday 2 March in Berlin (still Monday 1 March in UTC): "Tuesday" is the
+    # Tuesday after the day the writer lived, a week later.
+    eml = saved(tmp_path, "How about Tuesday 16:00?", "Tue, 02 Mar 2027 00:30:00 +0100")
+    assert parse(eml) == {
+        "command": "reschedule",
+        "until": None,
+        "proposal": {"day": "2027-03-09", "time": "16:00"},
+        "pair": None,
+        "reason": "proposed 'tuesday 16:00' (Tuesday 9 March 2027, 16:00), read as reschedule",
+        "help": False,
+        "today": "2027-03-02",
+        "today_from": "the Date header",
+    }
+
+
+def test_a_time_that_cannot_be_booked_shows_no_proposal(tmp_path: Path) -> None:
+    found = parse(saved(tmp_path, "16:00 works", "Mon, 1 Mar 2027 09:00 +0000"))
+    assert (found["command"], found["help"], "proposal" in found) == (None, True, False)
+    assert found["reason"] == (
+        "no command found in the first lines; '16:00' has no day: which day? Write one, such "
+        "as Tuesday 16:00; a day and time Tandem cannot book, answered with the list of words"
+    )
+
+
 def test_today_overrides_the_date_header(tmp_path: Path) -> None:
     eml = saved(tmp_path, "pause until Thursday", "Thu, 04 Feb 2027 00:30:00 +0100")
     found = parse(eml, "--today", "2027-03-01")

@@ -260,6 +260,26 @@ def test_parse_reply_reads_a_decline_as_run_does_and_names_its_pair(world: World
     )
 
 
+def test_parse_reply_shows_a_members_proposed_time_and_nothing_for_an_outsider(
+    world: World,
+) -> None:
+    from scheduler.bootstrap import calendar_facts
+    from scheduler.steps.inbound import explain
+
+    pair_id, a, _ = first_pair(world)
+    asked = world.reply(pair_id, a, "How about Thursday 10:30?", deliver=False)
+    shown = explain(asked, world.rt, date(2027, 1, 5), calendar_facts)
+    assert (shown["command"], shown["pair"], shown["proposal"]) == (
+        "reschedule",
+        pair_id,
+        {"day": "2027-01-07", "time": "10:30"},
+    )
+    outsider = world.reply(pair_id, "cy@outside.example", "Thursday 10:30", deliver=False)
+    shown = explain(outsider, world.rt, date(2027, 1, 5), calendar_facts)
+    assert (shown["command"], "proposal" in shown) == (None, False)
+    assert str(shown["reason"]).endswith(f"not a member of pair {pair_id}, so nothing acts")
+
+
 def test_no_nudge_goes_to_a_paused_pair(world: World) -> None:
     pair_id, a, b = first_pair(world)
     first = world.meetings(pair_id)[0]

@@ -19,6 +19,7 @@ import pytest
 
 from scheduler.replies.read import Command, parse_command, read_reply
 from scheduler.replies.text import visible_reply
+from scheduler.replies.times import Proposal, Refusal, find_proposal
 
 CORPORA = Path(
     os.environ.get("TANDEM_CORPORA", Path(__file__).resolve().parents[3] / "shared" / "corpora")
@@ -389,10 +390,12 @@ THANK_YOU = re.compile(
 
 def test_help_goes_to_questions_and_never_to_a_thank_you() -> None:
     """Prints how many corpus replies with no command get the HELP list: before issue 9
-    item 7 every one a person wrote did (176 of 176); now 8: the 7 with a "?" (one of them
-    "Can you help?", the HELP command) and one question without it ("If there are some other
-    endpoints, can you please tell the endpoints"). No thank-you-style reply gets it (30 of
-    them, labelled by THANK_YOU), every question does."""
+    item 7 every one a person wrote did (176 of 176); now 9: the 7 with a "?" (one of them
+    "Can you help?", the HELP command), one question without it ("If there are some other
+    endpoints, can you please tell the endpoints") and, since proposed times are read
+    (scheduler.replies.times), email_tricky_13, whose lines are timestamps alone: refused as
+    more than one day and time. No thank-you-style reply gets it (30 of them, labelled by
+    THANK_YOU), every question does."""
     if not samples():
         _skip_or_fail()
     readings = {s.name: read_reply(as_message(s.text), today=TODAY) for s in samples()}
@@ -412,4 +415,34 @@ def test_help_goes_to_questions_and_never_to_a_thank_you() -> None:
         print(f"  answered: {name}: {people[name].reason}")
     assert questions and questions <= answered
     assert len(thanks) >= 20 and not thanks & answered, sorted(thanks & answered)
-    assert (len(people), len(answered)) == (176, 8)
+    assert (len(people), len(answered)) == (176, 9)
+
+
+# Replies that propose no meeting time: none of them may be read as a proposal, whatever the
+# day it is read on (2024-01-10: the corpus's own dates, mostly January 2024, lie ahead).
+@pytest.mark.parametrize("today", [TODAY, date(2024, 1, 10)])
+def test_no_corpus_reply_is_read_as_a_proposed_time(today: date) -> None:
+    """Prints the corpus replies in which a day and time is read at all: no proposal; one
+    refusal, email_tricky_13 ("Here are different timestamp formats", then "15.01.2024
+    14:30", "01/15/2024 at 2:30 PM", "Jan 15, 2024 at 14:30" on lines of their own)."""
+    if not samples():
+        _skip_or_fail()
+    readings = {s.name: read_reply(as_message(s.text), today=today) for s in samples()}
+    read = {name: find_proposal(r.text, today) for name, r in readings.items() if r.acts}
+    for name, found in sorted(read.items()):
+        if found is not None:
+            print(f"\n  {name}: {found}")
+    assert not [name for name, r in readings.items() if r.proposal is not None]
+    assert not [name for name, found in read.items() if isinstance(found, Proposal)]
+    refused = [name for name, found in read.items() if isinstance(found, Refusal)]
+    assert refused == ["crisp-email-reply-parser/email_tricky_13_timestamp_variations.txt"]
+
+
+@pytest.mark.parametrize("name", quoting_ids())
+def test_a_time_standing_only_in_the_quote_never_counts(name: str) -> None:
+    sample = pick(name)
+    quoted = with_word_in_quote(sample.text, "Tuesday 16:00")
+    assert quoted is not None
+    before = read_reply(as_message(sample.text), today=TODAY)
+    after = read_reply(as_message(quoted), today=TODAY)
+    assert (after.command, after.proposal) == (before.command, None), after.reason

@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from scheduler.replies.html import QUOTE_LINE, html_to_text
 from scheduler.replies.read import parse_command
-from scheduler.replies.text import MAX_CHARS, body_text, subject_text, visible_reply, visible_text
+from scheduler.replies.text import (
+    MAX_CHARS,
+    body_text,
+    subject_text,
+    visible_reply,
+    visible_text,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "replies"
 TODAY = date(2027, 3, 1)
