@@ -87,6 +87,7 @@ def handle_reply(
         by=actor,
         cause=f"mail:{logged.id}",
         now=now,
+        proposal=reading.proposal,
     )
     _record(logged, "acted", f"{reading.reason}: {done}")
 

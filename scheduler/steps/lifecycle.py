@@ -5,17 +5,24 @@ that asked for it), so doing it again sends nothing new."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.core.cadence import meeting_targets
+from scheduler.core.model import MeetingTarget
+from scheduler.core.planning import LEAD_TIME
+from scheduler.core.slots import Slot
 from scheduler.render.kits import Rendered
 from scheduler.render.local_time import day_words
 from scheduler.render.messages import compose, readers_of
 from scheduler.render.messages import meeting_shown as shown
+from scheduler.replies.times import Proposal
 from scheduler.runtime import Report, Runtime, said_when
 from scheduler.steps.outbox import queue, queue_pair_mail
+from scheduler.steps.plan import record_plan
 from scheduler.steps.queries import pair_names, pair_peers, person_of, upcoming
 from scheduler.store.models import Meeting, Pair
 from scheduler.store.models import Person as PersonRow
@@ -31,11 +38,16 @@ def apply_command(
     by: str | None,
     cause: str,
     now: datetime,
+    proposal: Proposal | None = None,
 ) -> str:
-    """Carry out `command` on `pair` and return what was done, in words for the log."""
+    """Carry out `command` on `pair` and return what was done, in words for the log. A
+    reschedule with a `proposal` goes to the day and time the pair chose (in the zone of the
+    peer `by` who proposed it)."""
     by_name = _name(s, by)
     if pair.state == "ended":
         return f"{pair_names(s, pair.id)}: the pairing has ended, so {command} does nothing"
+    if command == "reschedule" and proposal is not None:
+        return _at_their_time(rt, s, pair, proposal, by, by_name, cause, now)
     if command == "pause":
         return _pause(rt, s, pair, until, by_name, cause, now)
     if command == "resume":
@@ -45,6 +57,60 @@ def apply_command(
     if command in ("skip", "reschedule"):
         return _next_meeting(rt, s, pair, command, by_name, cause, now)
     raise ValueError(f"unknown command {command!r}")
+
+
+def _at_their_time(
+    rt: Runtime,
+    s: Session,
+    pair: Pair,
+    proposal: Proposal,
+    by: str | None,
+    by_name: str,
+    cause: str,
+    now: datetime,
+) -> str:
+    """The pair's next conversation at the day and time they proposed, whatever the hours
+    and the calendars say (they chose it): the booked one moves there as the same event, or,
+    for a pair with nothing booked (no time was found), the next one is booked there. The
+    note goes out once the calendars have it."""
+    row = s.get(PersonRow, by) if by else None
+    zone = ZoneInfo(row.timezone if row is not None else rt.program.program.timezone)
+    start = datetime.combine(proposal.day, proposal.at, zone).astimezone(UTC)
+    names = pair_names(s, pair.id)
+    if start <= now + LEAD_TIME:
+        return f"{names}: {proposal.words} is too soon to book"
+    end = start + rt.program.meetings.length
+    booked = [m for m in upcoming(s, pair, now) if m.state in ("booked", "moved", "planned")]
+    if booked:
+        meeting = booked[0]
+        meeting.starts_at, meeting.ends_at, meeting.odd_minutes = start, end, {}
+        meeting.sequence += 1
+        meeting.state, meeting.move, meeting.updated_at = "planned", None, now
+        number = meeting.number
+    else:
+        number = _next_number(rt, s, pair, now)
+        attempts = s.scalars(
+            select(Meeting.attempt).where(Meeting.pair_id == pair.id, Meeting.number == number)
+        ).all()
+        target = MeetingTarget(number, 0, start.astimezone(rt.zone).date())
+        record_plan(rt, s, pair, target, Slot(start, end, {}), now,
+                    attempt=max(attempts, default=-1) + 1)  # fmt: skip
+    pair.pending_notice = {
+        "kind": "confirmation",
+        "key": f"proposal:{pair.id}:{cause}",
+        "by_name": by_name,
+        "done": f"conversation {number} is booked at the time you proposed.",
+    }
+    return f"Booked as proposed: {names}, conversation {number}, {said_when(rt, start)}"
+
+
+def _next_number(rt: Runtime, s: Session, pair: Pair, now: datetime) -> int:
+    """The conversation to book next: the first still to come with no booking of its own."""
+    taken = set(s.scalars(select(Meeting.number).where(Meeting.pair_id == pair.id)).all())
+    targets = meeting_targets(pair.start_date, rt.program.cadence)
+    today = rt.today(now)
+    waiting = [t.number for t in targets if t.number not in taken and t.target >= today]
+    return waiting[0] if waiting else max(taken, default=0) + 1
 
 
 def resume(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: datetime) -> str:

@@ -192,3 +192,51 @@ def test_a_pair_whose_calendars_never_meet_is_at_risk_and_told_once(world: World
     digest = digest.replace("\r\n", "\n")
     assert f"  - {names}\n    " in digest
     assert "no time could be booked (no common free" in digest
+
+
+def test_a_pair_that_cannot_be_booked_books_the_time_it_proposes(world: World) -> None:
+    # Given a pair for whom no time can be found, told so once
+    world.cycle(START)
+    pair = world.pairs()[0]
+    a = world.peers(pair.id)[0]
+    world.busy_all_day(a, date(2027, 1, 1), date(2027, 6, 1))
+    for meeting in world.meetings(pair.id):
+        world.decline(meeting, a)
+    world.cycle(START + timedelta(days=1))
+    assert world.pair(pair.id).booking_problem is not None
+    # When a peer replies with a day and time of their own
+    world.reply(pair.id, a, "How about Thursday 10:30?")
+    now = START + timedelta(days=2)  # Wednesday 6 January 2027
+    world.cycle(now)
+    # Then it is booked at that time in their zone, the pair is no longer at risk, and told
+    zone = ZoneInfo(ZONES[next(p[6] for p in PEOPLE if f"{p[0]}@{DOMAIN}" == a)])
+    booked = next_booked(world, pair.id, now)
+    assert booked.starts_at is not None
+    local = booked.starts_at.astimezone(zone)
+    assert (local.date(), local.time()) == (date(2027, 1, 7), time(10, 30))
+    assert world.pair(pair.id).booking_problem is None
+    (note,) = world.sent("confirmation", pair.id)
+    assert "booked at the time you proposed" in note.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_booked_meeting_moves_to_the_time_a_peer_proposes_as_the_same_event(
+    world: World,
+) -> None:
+    world.cycle(START)
+    pair = world.pairs()[1]
+    a = world.peers(pair.id)[0]
+    before = next_booked(world, pair.id, START)
+    world.reply(pair.id, a, "Could we do Tuesday 15:00 instead?")
+    world.cycle(START + timedelta(hours=2))
+    after = next_booked(world, pair.id, START)
+    assert (after.id, after.uid, after.sequence) == (before.id, before.uid, before.sequence + 1)
+    assert after.starts_at != before.starts_at
+    check_invariants_calendar_only(world)
+
+
+def check_invariants_calendar_only(world: World) -> None:
+    calendars = replay(world.sent("invite") + world.sent("cancel"))
+    numbers = _numbers_by_uid(world)
+    for email, events in calendars.items():
+        per_meeting = Counter(numbers[uid] for uid in events)
+        assert all(n == 1 for n in per_meeting.values()), f"{email}: {per_meeting}"
