@@ -96,11 +96,11 @@ def send(call: Call) -> Reply:
     box.sends = [t for t in box.sends if t > now - DAY]
     if len(box.sends) >= state.daily_send_limit:
         retry = rfc3339(box.sends[0] + DAY)
-        message = f"User-rate limit exceeded.  Retry after {retry} (Mail sending)"
+        text = f"User-rate limit exceeded.  Retry after {retry} (Mail sending)"
         seconds = int((box.sends[0] + DAY - now).total_seconds()) + 1
         raise ApiError(
             429,
-            message,
+            text,
             "rateLimitExceeded",
             domain="usageLimits",
             headers={"Retry-After": str(seconds)},
