@@ -527,3 +527,114 @@ def test_unknown_query_parameter_and_missing_token(fake: GoogleFake) -> None:
     assert response.status == 401
     with pytest.raises(KeyError):
         fake.fault("calendar.events.nonesuch", 500)
+
+
+# -- strictness, access, faults, threads ----------------------------------------------------------
+
+
+def bearer(account: ServiceAccount, subject: str) -> dict[str, str]:
+    creds = credentials(account, subject)
+    creds.refresh(google_auth_httplib2.Request(httplib2.Http()))
+    return {"authorization": f"Bearer {creds.token}"}
+
+
+def test_unknown_parameters_fields_and_oversized_batches(
+    fake: GoogleFake, account: ServiceAccount
+) -> None:
+    http, headers = httplib2.Http(), bearer(account, ADA)
+    response, content = http.request(
+        fake.calendar_root + "calendars/primary?colour=red", headers=headers
+    )
+    assert response.status == 400 and b"Cannot bind query parameter" in content
+    response, content = http.request(
+        fake.calendar_root + "calendars/primary?fields=id,timeZone", headers=headers
+    )
+    assert json.loads(content) == {"id": ADA, "timeZone": "Europe/Berlin"}
+    response, _ = http.request(
+        fake.calendar_root + "calendars/primary?fields=nonsense", headers=headers
+    )
+    assert response.status == 400
+    part = (
+        "--b\r\nContent-Type: application/http\r\nContent-ID: <x + {n}>\r\n\r\n"
+        "GET /calendar/v3/calendars/primary HTTP/1.1\r\n\r\n"
+    )
+    body = "".join(part.format(n=n) for n in range(1001)) + "--b--\r\n"
+    batch_headers = {**headers, "content-type": 'multipart/mixed; boundary="b"'}
+    response, _ = http.request(fake.batch_uri("calendar"), "POST", body=body, headers=batch_headers)
+    assert response.status == 400
+    wrong_api = part.format(n=1).replace(
+        "/calendar/v3/calendars/primary", "/gmail/v1/users/me/profile"
+    )
+    response, content = http.request(
+        fake.batch_uri("calendar"), "POST", body=wrong_api + "--b--\r\n", headers=batch_headers
+    )
+    assert response.status == 200 and b"HTTP/1.1 404" in content
+    assert len(fake.rejected) == 4
+
+
+def test_calendar_access_follows_sharing(fake: GoogleFake, account: ServiceAccount) -> None:
+    as_bob = service(fake, account, "calendar", BOB).events()
+    body = {
+        "start": {"dateTime": "2030-01-07T10:00:00Z"},
+        "end": {"dateTime": "2030-01-07T11:00:00Z"},
+    }
+    with pytest.raises(HttpError) as hidden:
+        as_bob.insert(calendarId=ADA, body=body).execute()
+    assert hidden.value.resp.status == 404
+    fake.share_calendar(ADA, BOB, "reader")
+    assert as_bob.list(calendarId=ADA).execute()["items"] == []
+    with pytest.raises(HttpError) as read_only:
+        as_bob.insert(calendarId=ADA, body=body).execute()
+    assert read_only.value.resp.status == 403 and reason(read_only.value) == "requiredAccessLevel"
+    fake.share_calendar(ADA, BOB, "writer")
+    made = as_bob.insert(
+        calendarId=ADA,
+        body={**body, "attendees": [{"email": BOB}, {"email": "guest@elsewhere.org"}]},
+        sendUpdates="externalOnly",
+    ).execute()
+    # "self" means "the calendar this copy is on", not the caller (Event resource reference)
+    assert made["organizer"] == {"email": ADA, "self": True} and made["creator"] == {"email": BOB}
+    assert [n.recipient for n in fake.notifications] == ["guest@elsewhere.org"]
+    with pytest.raises(HttpError) as not_organizer:
+        as_bob.patch(calendarId=BOB, eventId=made["id"], body={"summary": "mine now"}).execute()
+    assert (
+        not_organizer.value.resp.status == 403
+        and reason(not_organizer.value) == "forbiddenForNonOrganizer"
+    )
+    as_bob.patch(
+        calendarId=BOB,
+        eventId=made["id"],
+        body={"attendees": [{"email": BOB, "responseStatus": "declined"}]},
+    ).execute()
+    assert {a["email"]: a["responseStatus"] for a in fake.event(ADA, made["id"])["attendees"]}[
+        BOB
+    ] == "declined"
+
+
+def test_client_retries_faults_and_token_endpoint_failures(
+    fake: GoogleFake, account: ServiceAccount
+) -> None:
+    fake.fault("token", 503)
+    fake.fault("calendar.calendars.get", 503, times=2, in_batch=False)
+    fake.fault("calendar.calendars.get", "403-userRateLimitExceeded")
+    request = service(fake, account, "calendar", ADA).calendars().get(calendarId="primary")
+    request._sleep = lambda seconds: None  # keep the client's backoff out of the test's time
+    assert request.execute(num_retries=3)["id"] == ADA
+    assert fake.requests["calendar.calendars.get"] == 4 and fake.requests["token"] == 2
+
+
+def test_threads_share_the_fake_safely(fake: GoogleFake, account: ServiceAccount) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def insert(n: int) -> str:
+        events = service(fake, account, "calendar", ADA).events()  # httplib2 is not thread-safe
+        start = MONDAY + timedelta(hours=n)
+        body = {
+            "start": {"dateTime": start.isoformat()},
+            "end": {"dateTime": (start + timedelta(minutes=30)).isoformat()},
+        }
+        return str(events.insert(calendarId="primary", body=body).execute()["id"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        ids = list(pool.map(insert, range(8)))
+    assert len(set(ids)) == 8 and fake.requests["calendar.events.insert"] == 8
