@@ -40,6 +40,7 @@ DIRECTORY = [
 GMAIL = [
     "https://www.googleapis.com/auth/gmail.send",
     "https://www.googleapis.com/auth/gmail.readonly",
+    "https://www.googleapis.com/auth/gmail.modify",
 ]
 ALL = [CAL, *DIRECTORY, *GMAIL]
 MONDAY = datetime(2030, 1, 7, tzinfo=UTC)
@@ -484,7 +485,28 @@ def test_send_then_find_by_rfc822msgid_and_read_history(
     for query in ("rfc822msgid:<pair-1@tandem.test>", "rfc822msgid:pair-1@tandem.test in:sent"):
         found = gmail.users().messages().list(userId="me", q=query).execute()
         assert found["messages"] == [{"id": sent["id"], "threadId": sent["threadId"]}]
+    simple = MediaIoBaseUpload(
+        BytesIO(raw_mail(ADA, BOB, "<pair-3@tandem.test>")), mimetype="message/rfc822"
+    )
+    request = gmail.users().messages().send(userId="me", media_body=simple)
+    request.uri = request.uri.replace("https:", "http:", 1)
+    assert "uploadType=media" in request.uri
+    third = request.execute()
     assert "messages" not in gmail.users().messages().list(userId="me", q="in:inbox").execute()
+    changed = (
+        gmail.users()
+        .messages()
+        .modify(userId="me", id=third["id"], body={"addLabelIds": ["STARRED"]})
+        .execute()
+    )
+    assert changed["labelIds"] == ["SENT", "STARRED"]
+    with pytest.raises(HttpError):
+        gmail.users().messages().modify(
+            userId="me", id=third["id"], body={"addLabelIds": ["Nope"]}
+        ).execute()
+    assert {"id": "INBOX", "name": "INBOX", "type": "system"} in gmail.users().labels().list(
+        userId="me"
+    ).execute()["labels"]
     stored = gmail.users().messages().get(userId="me", id=sent["id"], format="raw").execute()
     assert b"Message-ID: <pair-1@tandem.test>" in base64.urlsafe_b64decode(stored["raw"])
     reply = fake.deliver(ADA, raw_mail(BOB, ADA, "<reply@x>", "Re: Hello"))
@@ -497,7 +519,7 @@ def test_send_then_find_by_rfc822msgid_and_read_history(
     added = [h["messagesAdded"][0]["message"] for h in changes["history"]]
     assert added[0]["id"] == sent["id"] and added[-1]["id"] == reply
     assert "INBOX" in added[-1]["labelIds"]
-    assert len(fake.messages(BOB)) == 2  # both sends reached Bob's inbox
+    assert len(fake.messages(BOB)) == 3  # every send reached Bob's inbox
     fake.expire_history(ADA)
     with pytest.raises(HttpError) as stale:
         gmail.users().history().list(userId="me", startHistoryId=start).execute()
