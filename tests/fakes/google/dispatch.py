@@ -88,7 +88,8 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
 
 def error_response(state: State, where: str, error: ApiError) -> Response:
     if error.invalid:
-        state.rejected.append((where, error.message))
+        with state.lock:
+            state.rejected.append((where, error.message))
     return json_response(error.code, error.body(), error.headers)
 
 
@@ -136,6 +137,9 @@ class Dispatcher:
             )
         except ApiError as error:
             return error_response(self.state, method.key, error)
+        except Exception as crash:  # a bug in the fake: loud, and visible in fake.rejected
+            failure = ApiError(500, f"Google fake crashed: {crash!r}", "backendError", invalid=True)
+            return error_response(self.state, method.key, failure)
         return json_response(reply.status, reply.body, reply.headers)
 
     def _authorise(
