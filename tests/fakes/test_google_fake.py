@@ -631,6 +631,9 @@ def test_calendar_access_follows_sharing(fake: GoogleFake, account: ServiceAccou
     assert {a["email"]: a["responseStatus"] for a in fake.event(ADA, made["id"])["attendees"]}[
         BOB
     ] == "declined"
+    as_bob.delete(calendarId=BOB, eventId=made["id"]).execute()  # a guest drops the invitation
+    assert as_bob.get(calendarId=BOB, eventId=made["id"]).execute()["status"] == "cancelled"
+    assert fake.event(ADA, made["id"])["status"] == "confirmed"
 
 
 def test_client_retries_faults_and_token_endpoint_failures(

@@ -209,9 +209,12 @@ def delete(call: Call) -> Reply:
         data.status = "cancelled"
         cm.touch_all(state, data, now)
         cm.notify(state, data, "cancellation", cm.guests(data), cm.send_mode(call.query))
-    else:
-        entry.removed = True
-        calendar.touch(entry, now)
+    else:  # a guest removes the invitation from their calendar: it counts as declining
+        entry.hidden = True
+        for guest in data.attendees:
+            if guest["email"] == calendar.owner:
+                guest["responseStatus"] = "declined"
+        cm.touch_all(state, data, now)
     return Reply(None, 204)
 
 

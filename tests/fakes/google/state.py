@@ -122,10 +122,11 @@ class Entry:
     seq: int
     updated: datetime
     removed: bool = False  # an attendee's copy after they were uninvited
+    hidden: bool = False  # an attendee deleted their copy (which declines the invitation)
 
     @property
     def cancelled(self) -> bool:
-        return self.removed or self.data.status == "cancelled"
+        return self.removed or self.hidden or self.data.status == "cancelled"
 
 
 @dataclass
