@@ -1,0 +1,1 @@
+"""Fakes of external services that the real client libraries talk to."""
