@@ -189,8 +189,8 @@ def _check_assertion(app: App, assertion: str, audience: str, now: datetime.date
         raise refuse(50027, "JWT token is invalid or malformed.") from None
     if header.get("alg") not in ("RS256", "PS256"):
         raise refuse(5002738, f"Invalid JWT token. '{header.get('alg')}' is not supported.")
-    thumb = header.get("x5t#S256") or header.get("x5t")
-    pem = app.certificates.get(str(thumb))
+    thumb = str(header.get("x5t#S256") or header.get("x5t") or "")
+    pem = app.certificates.get(thumb.rstrip("=").replace("+", "-").replace("/", "_"))
     if pem is None:
         raise refuse(
             700027,
@@ -205,7 +205,12 @@ def _check_assertion(app: App, assertion: str, audience: str, now: datetime.date
             assertion,
             public_key,  # type: ignore[arg-type]
             algorithms=[str(header["alg"])],
-            options={"verify_exp": False, "verify_nbf": False, "verify_aud": False},
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+            },
         )
     except jwt.PyJWTError:
         raise refuse(700027, "Client assertion failed signature validation.") from None
@@ -267,7 +272,10 @@ def issue_token(
     if form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise _missing("client_assertion_type")
-        _check_assertion(app, form["client_assertion"], token_endpoint, now)
+        # The assertion is stamped by the client's clock, not the fake's.
+        _check_assertion(
+            app, form["client_assertion"], token_endpoint, datetime.datetime.now(datetime.UTC)
+        )
         credential_type = "2"
     elif form.get("client_secret") is not None:
         if app.secret is None or not secrets.compare_digest(form["client_secret"], app.secret):
@@ -342,12 +350,14 @@ def authenticate(state: State, authorization: str | None) -> tuple[App, frozense
             signing_key().public_key(),
             algorithms=["RS256"],
             audience=[GRAPH_AUDIENCE, GRAPH_APP_ID],
-            options={"verify_exp": False, "verify_nbf": False},
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
+    except jwt.InvalidAudienceError:
+        raise _unauthenticated("Access token validation failure. Invalid audience.") from None
     except jwt.DecodeError:
         raise _unauthenticated("CompactToken parsing failed with error code: 80049217") from None
     except jwt.PyJWTError:
-        raise _unauthenticated("Access token validation failure. Invalid audience.") from None
+        raise _unauthenticated("Access token validation failure.") from None
     now = state.clock.now().timestamp()
     if float(claims["exp"]) <= now or claims.get("uti") in state.revoked_tokens:
         raise _unauthenticated("Lifetime validation failed, the token is expired.")
