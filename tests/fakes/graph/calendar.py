@@ -15,6 +15,7 @@ calendarView/delta.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import urllib.parse
 from typing import Any
@@ -119,13 +120,7 @@ def list_events(service: Service, request: Request, params: dict[str, str]) -> R
         for prop, _ in odata.filter_uses(node):
             if prop.lower() not in {"icaluid", "subject", "transactionid", "type", "iscancelled"}:
                 raise odata.unknown_property(prop, events.EVENT_TYPE, outlook=True)
-        items = [
-            e
-            for e in items
-            if odata.evaluate(
-                node, lambda n, e=e: {k.lower(): v for k, v in e.data.items()}.get(n.lower())
-            )
-        ]
+        items = [e for e in items if odata.evaluate(node, functools.partial(odata.field, e.data))]
     base = f"{service.graph_url}/users/{params['user']}/events"
     return _list(service, request, items, base, _context(service, params["mailbox"]))
 

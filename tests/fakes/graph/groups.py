@@ -9,6 +9,7 @@ nested groups themselves too (group-list-transitivemembers.md).
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
 from typing import Any
 
@@ -91,7 +92,7 @@ def groups_list(service: Service, request: Request, params: dict[str, str]) -> R
             document = group_document(group)
             return {k.lower(): v for k, v in document.items()}.get(name.lower())
 
-        groups = [g for g in groups if odata.evaluate(node, lambda n, g=g: value(g, n))]
+        groups = [g for g in groups if odata.evaluate(node, functools.partial(value, g))]
     items = [shape_group(group, selected) for group in groups]
     base = f"{service.graph_url}/groups"
     return _page(

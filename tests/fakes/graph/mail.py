@@ -15,6 +15,7 @@ delta of a folder.
 from __future__ import annotations
 
 import base64
+import functools
 import urllib.parse
 from typing import Any
 
@@ -149,13 +150,7 @@ def _list(
         for prop, _ in odata.filter_uses(node):
             if prop.lower() not in allowed:
                 raise odata.unknown_property(prop, messages.MESSAGE_TYPE, outlook=True)
-        items = [
-            m
-            for m in items
-            if odata.evaluate(
-                node, lambda n, m=m: {k.lower(): v for k, v in m.data.items()}.get(n.lower())
-            )
-        ]
+        items = [m for m in items if odata.evaluate(node, functools.partial(odata.field, m.data))]
     top = odata.parse_top(request, 1000) or 10
     skip = int(request.query.get("$skip", "0") or 0)
     document: dict[str, Any] = {

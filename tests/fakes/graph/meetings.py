@@ -15,7 +15,7 @@ from typing import Any
 from . import events, timezones
 from .dispatch import Service
 from .errors import GraphError, bad_request
-from .state import Event, utc_text
+from .state import Event, Notification, utc_text
 
 
 def _addresses(event: Event) -> list[str]:
@@ -154,7 +154,7 @@ def respond(service: Service, event: Event, attendee: str, response: str) -> Non
             events.touch(service, twin)
     organizer = event.data["organizer"]["emailAddress"]["address"]
     service.state.notifications.append(
-        events.Notification(
+        Notification(
             response,
             attendee,
             organizer,

@@ -46,7 +46,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     content = ""
     kind = "text"
     if body_part is not None:
-        content = str(body_part.get_content())  # type: ignore[attr-defined]
+        content = str(body_part.get_content())
         kind = "html" if body_part.get_content_subtype() == "html" else "text"
     sender = _recipients(parsed.get("From"))
     fields: dict[str, Any] = {

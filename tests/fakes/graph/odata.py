@@ -169,6 +169,11 @@ def filter_uses(node: Node) -> Iterable[tuple[str, str]]:
         yield node[2][1] if node[2][0] == "prop" else "", node[1]
 
 
+def field(data: dict[str, Any], name: str) -> Any:
+    """A property of a stored document by case-insensitive name, for $filter."""
+    return {key.lower(): value for key, value in data.items()}.get(name.lower())
+
+
 def _value(node: Node, resolve: Callable[[str], Any]) -> Any:
     return resolve(node[1]) if node[0] == "prop" else node[1]
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from typing import Any
@@ -200,7 +201,7 @@ def users_list(service: Service, request: Request, params: dict[str, str]) -> Re
     if "$filter" in request.query:
         node = odata.parse_filter(request.query["$filter"])
         _check_filter(request, node)
-        users = [u for u in users if odata.evaluate(node, lambda n, u=u: user_value(u, n))]
+        users = [u for u in users if odata.evaluate(node, functools.partial(user_value, u))]
     order = request.query.get("$orderby")
     if order:
         field_name = order.split()[0]
