@@ -24,7 +24,7 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,7 +248,9 @@ def unknown_body_property(name: str, type_name: str) -> GraphError:
     )
 
 
-def canonical_keys(document: dict[str, Any], known: set[str], type_name: str) -> dict[str, Any]:
+def canonical_keys(
+    document: dict[str, Any], known: Iterable[str], type_name: str
+) -> dict[str, Any]:
     """Map body keys to the type's casing (Outlook reads them case-insensitively); refuse
     unknown ones. `@odata.type` and other annotations pass through."""
     lookup = {name.lower(): name for name in known}

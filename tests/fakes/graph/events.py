@@ -27,102 +27,19 @@ import datetime
 import secrets
 from typing import Any
 
-from . import timezones
+from . import schema, timezones
 from .dispatch import Service, canonical_keys, unknown_body_property
 from .errors import GraphError, bad_request
 from .state import Event, Notification, Tombstone, User, change_key, ical_uid, outlook_id, utc_text
 
 EVENT_TYPE = "microsoft.graph.event"
-READ_ONLY = set(
-    [
-        "bodyPreview",
-        "changeKey",
-        "createdDateTime",
-        "hasAttachments",
-        "iCalUId",
-        "id",
-        "isCancelled",
-        "isDraft",
-        "isOrganizer",
-        "lastModifiedDateTime",
-        "onlineMeeting",
-        "onlineMeetingUrl",
-        "organizer",
-        "originalEndTimeZone",
-        "originalStart",
-        "originalStartTimeZone",
-        "responseStatus",
-        "seriesMasterId",
-        "type",
-        "webLink",
-        "occurrenceId",
-    ]
-)
-WRITABLE = set(
-    [
-        "allowNewTimeProposals",
-        "attendees",
-        "body",
-        "categories",
-        "end",
-        "hideAttendees",
-        "importance",
-        "isAllDay",
-        "isOnlineMeeting",
-        "isReminderOn",
-        "location",
-        "locations",
-        "onlineMeetingProvider",
-        "recurrence",
-        "reminderMinutesBeforeStart",
-        "responseRequested",
-        "sensitivity",
-        "showAs",
-        "start",
-        "subject",
-        "transactionId",
-    ]
-)
-NAVIGATION = {
-    "attachments",
-    "calendar",
-    "extensions",
-    "instances",
-    "multiValueExtendedProperties",
-    "singleValueExtendedProperties",
-}
-EVENT_PROPERTIES = READ_ONLY | WRITABLE | NAVIGATION
-ENUMS = {
-    "showAs": {"free", "tentative", "busy", "oof", "workingElsewhere", "unknown"},
-    "sensitivity": {"normal", "personal", "private", "confidential"},
-    "importance": {"low", "normal", "high"},
-    "onlineMeetingProvider": {
-        "unknown",
-        "teamsForBusiness",
-        "skypeForBusiness",
-        "skypeForConsumer",
-    },
-}
-BOOLEANS = {
-    "allowNewTimeProposals",
-    "hideAttendees",
-    "isAllDay",
-    "isOnlineMeeting",
-    "isReminderOn",
-    "responseRequested",
-}
-MEETING_FIELDS = {
-    "start",
-    "end",
-    "location",
-    "locations",
-    "subject",
-    "body",
-    "attendees",
-    "isOnlineMeeting",
-    "onlineMeetingProvider",
-}
-RESPONSES = {"none", "accepted", "declined", "tentativelyAccepted"}
+READ_ONLY = schema.EVENT_READ_ONLY
+NAVIGATION = schema.EVENT_NAVIGATION
+EVENT_PROPERTIES = schema.EVENT_PROPERTIES
+ENUMS = schema.EVENT_ENUMS
+BOOLEANS = schema.EVENT_BOOLEANS
+MEETING_FIELDS = schema.MEETING_FIELDS
+RESPONSES = schema.RESPONSES
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
@@ -206,16 +123,7 @@ def validate(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if "location" in fields:
         fields["location"] = _nested(
             fields["location"],
-            {
-                "displayName",
-                "locationEmailAddress",
-                "address",
-                "coordinates",
-                "locationUri",
-                "locationType",
-                "uniqueId",
-                "uniqueIdType",
-            },
+            set(schema.LOCATION_FIELDS),
             "microsoft.graph.location",
         )
     if "attendees" in fields:

@@ -26,59 +26,16 @@ import re
 import secrets
 from typing import Any
 
-from . import mime
+from . import mime, schema
 from .dispatch import Service, canonical_keys
 from .errors import GraphError, bad_request
 from .state import Message, Tombstone, User, change_key, outlook_id, utc_text
 
 MESSAGE_TYPE = "microsoft.graph.message"
-WRITABLE = set(
-    [
-        "bccRecipients",
-        "body",
-        "categories",
-        "ccRecipients",
-        "flag",
-        "from",
-        "importance",
-        "inferenceClassification",
-        "internetMessageHeaders",
-        "internetMessageId",
-        "isDeliveryReceiptRequested",
-        "isRead",
-        "isReadReceiptRequested",
-        "replyTo",
-        "sender",
-        "subject",
-        "toRecipients",
-    ]
-)
-READ_ONLY = set(
-    [
-        "bodyPreview",
-        "changeKey",
-        "conversationId",
-        "conversationIndex",
-        "createdDateTime",
-        "hasAttachments",
-        "id",
-        "isDraft",
-        "lastModifiedDateTime",
-        "parentFolderId",
-        "receivedDateTime",
-        "sentDateTime",
-        "uniqueBody",
-        "webLink",
-    ]
-)
-NAVIGATION = {
-    "attachments",
-    "extensions",
-    "multiValueExtendedProperties",
-    "singleValueExtendedProperties",
-}
-MESSAGE_PROPERTIES = WRITABLE | READ_ONLY | NAVIGATION
-SELECT_ONLY = {"internetMessageHeaders", "uniqueBody"}
+READ_ONLY = schema.MESSAGE_READ_ONLY
+NAVIGATION = schema.MESSAGE_NAVIGATION
+MESSAGE_PROPERTIES = schema.MESSAGE_PROPERTIES
+SELECT_ONLY = schema.MESSAGE_SELECT_ONLY
 MESSAGE_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 HEADER_LIMIT = 5 * 1024
 RECIPIENT_FIELDS = ("toRecipients", "ccRecipients", "bccRecipients", "replyTo")

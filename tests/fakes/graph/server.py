@@ -17,7 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import identity
+from . import identity, tokens
 from .dispatch import Service
 from .errors import GraphError, IdentityError, Request, Response, bad_request
 
@@ -146,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         form = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
         endpoint = f"{service.config.base_url}/{service.config.tenant_id}/oauth2/v2.0/token"
         with service.state.lock:
-            answer = identity.issue_token(
+            answer = tokens.issue_token(
                 service.state,
                 service.config.tenant_id,
                 endpoint,
