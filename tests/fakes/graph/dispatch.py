@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -100,6 +101,7 @@ class Service:
     requests: Counter[str] = field(default_factory=Counter)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, int, str]] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
 
     @property
     def graph_url(self) -> str:
@@ -183,7 +185,7 @@ class Service:
             request.client_id, request.roles = app.client_id, roles
             found = self.match(request.method, request.path)
             endpoint = found[0].endpoint if found else "unrouted"
-            self.requests[endpoint] += 1
+            self.count(endpoint)
             chosen, params = self.prepare(request)
             mailbox = params.get("mailbox")
             if mailbox is None:
@@ -195,8 +197,16 @@ class Service:
                 self.throttle.leave(mailbox)
         except GraphError as error:
             if endpoint == "unrouted":
-                self.requests[endpoint] += 1
+                self.count(endpoint)
             return endpoint, self.error_response(endpoint, error, request)
+        except Exception:  # a bug of the fake: answer 500 and keep the traceback for the test
+            self.crashes.append(traceback.format_exc())
+            crash = GraphError(500, "InternalServerError", "The fake crashed; see crashes.")
+            return endpoint, self.error_response(endpoint, crash, request)
+
+    def count(self, endpoint: str) -> None:
+        with self.state.lock:
+            self.requests[endpoint] += 1
 
     def error_response(self, endpoint: str, error: GraphError, request: Request) -> Response:
         self.errors.append((endpoint, error.status, error.code))

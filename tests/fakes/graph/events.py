@@ -28,7 +28,7 @@ import secrets
 from typing import Any
 
 from . import schema, timezones
-from .dispatch import Service, canonical_keys, unknown_body_property
+from .dispatch import Service, canonical_keys
 from .errors import GraphError, bad_request
 from .state import Event, Notification, Tombstone, User, change_key, ical_uid, outlook_id, utc_text
 
@@ -299,7 +299,3 @@ def remove(service: Service, event: Event) -> None:
     del service.state.events[event.id]
     stone = Tombstone(event.id, service.state.bump(), start=event.start)
     service.state.event_tombstones.setdefault(event.mailbox, []).append(stone)
-
-
-def unknown_event_property(name: str) -> GraphError:
-    return unknown_body_property(name, EVENT_TYPE)

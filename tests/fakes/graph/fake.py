@@ -158,6 +158,11 @@ class FakeGraph(Seeding):
         return self.service.errors
 
     @property
+    def crashes(self) -> list[str]:
+        """Tracebacks of calls the fake itself failed on (answered 500); should stay empty."""
+        return self.service.crashes
+
+    @property
     def notifications(self) -> list[Notification]:
         """Meeting messages Exchange sent: request, update, cancel, and attendees' answers."""
         return self.state.notifications

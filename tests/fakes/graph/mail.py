@@ -14,7 +14,6 @@ delta of a folder.
 
 from __future__ import annotations
 
-import base64
 import functools
 import urllib.parse
 from typing import Any
@@ -273,7 +272,3 @@ def delete_message(service: Service, request: Request, params: dict[str, str]) -
     message = _find(service, params["mailbox"], params["id"])
     messages.move(service, message, "deleteditems")
     return Response(status=204, content_type="")
-
-
-def encode_value(raw: bytes) -> str:
-    return base64.b64encode(raw).decode()

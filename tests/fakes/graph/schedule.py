@@ -32,7 +32,7 @@ from typing import Any
 
 from . import odata, timezones
 from .dispatch import EXCHANGE, Route, Service, json_body, route
-from .errors import GraphError, Request, Response, bad_request
+from .errors import Request, Response, bad_request
 from .state import User
 
 ROUTES: list[Route] = []
@@ -227,7 +227,3 @@ def mailbox_settings(service: Service, request: Request, params: dict[str, str])
     if selected is not None:
         document = {k: v for k, v in document.items() if k.startswith("@") or k in selected}
     return Response(json=document)
-
-
-def unknown_zone(name: str) -> GraphError:
-    return timezones.unsupported(name)

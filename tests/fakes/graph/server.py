@@ -105,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         try:
             if rest == "v2.0/.well-known/openid-configuration" and self.command == "GET":
-                service.requests["openid"] += 1
+                service.count("openid")
                 if not known:
                     raise identity.unknown_tenant(tenant)
                 self._json(
@@ -115,10 +115,10 @@ class _Handler(BaseHTTPRequestHandler):
                     ),
                 )
             elif rest == "discovery/v2.0/keys" and self.command == "GET":
-                service.requests["jwks"] += 1
+                service.count("jwks")
                 self._json(200, identity.jwks())
             elif rest == "oauth2/v2.0/token" and self.command == "POST":
-                service.requests["token"] += 1
+                service.count("token")
                 if not known:
                     raise identity.unknown_tenant(tenant)
                 self._token(body)
