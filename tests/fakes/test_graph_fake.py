@@ -42,6 +42,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
         started.add_app(CLIENT_ID, secret=SECRET, permissions=ALL_PERMISSIONS)
         started.add_user(ORGANIZER, name="Mentoring Program")
         yield started
+        assert started.crashes == []
 
 
 def msal_app(fake: FakeGraph, credential: Any = SECRET, client_id: str = CLIENT_ID) -> Any:

@@ -13,7 +13,9 @@ Behaviour taken from the docs and production reports:
   alcionai/corso#2490; the docs only promise "to avoid redundant POST operations");
   `FakeGraph(duplicate_transaction="error")` refuses every reuse instead;
 * attendees who are local mailboxes get a copy with the same iCalUId, shown tentative until
-  they answer (Exchange's calendar attendant); a decline removes their copy;
+  they answer (the calendar attendant's AddNewRequestsTentatively, on by default:
+  Set-CalendarProcessing docs), busy once accepted; a decline removes their copy, so their
+  free/busy no longer shows the meeting;
 * moving an event keeps its id and iCalUId, changes its changeKey and resets attendee answers;
 * cancel (organizer only) sends cancellations, marks copies `isCancelled` with a "Canceled: "
   subject and removes the organizer's item (event-cancel.md: "moves the event to the Deleted
