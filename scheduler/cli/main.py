@@ -300,11 +300,12 @@ def _print_problems(problems: tuple[RowProblem, ...], *, skipped: bool, limit: i
 def _add_commands() -> None:
     from scheduler.cli import check as cli_check
     from scheduler.cli import pairs as cli_pairs
+    from scheduler.cli import status as cli_status
 
     for command in (
         cli_check.check,
+        cli_status.status,
         cli_pairs.pairs,
-        cli_pairs.status,
         cli_pairs.worker,
         cli_pairs.clock,
         cli_pairs.parse_reply,

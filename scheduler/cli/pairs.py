@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from scheduler.cli.errors import EXISTING_FILE, NOW_HELP, moment, user_errors
 from scheduler.errors import UserError
@@ -97,78 +96,6 @@ for name, helptext in (
             _steer(command, config, pair_id, until.date() if until else None, now_text)
 
     make(name, helptext)
-
-
-@click.command()
-@click.argument("config", type=EXISTING_FILE)
-@user_errors
-def status(config: Path) -> None:
-    """Pairs by state, meetings by state, the outbox and the inbox, failed mail."""
-    from scheduler.bootstrap import build_runtime
-    from scheduler.steps.digest import at_risk_pairs
-    from scheduler.store.models import Inbound, Meeting, Outbox, Pair
-
-    rt = build_runtime(config)
-    with rt.store.session() as s:
-        for title, column in (
-            ("pairs", Pair.state),
-            ("meetings", Meeting.state),
-            ("outbox", Outbox.state),
-        ):
-            rows = s.execute(select(column, func.count()).group_by(column)).all()
-            click.echo(f"{title}: " + (", ".join(f"{n} {k}" for k, n in sorted(rows)) or "none"))
-        inbound = s.execute(select(Inbound.outcome, func.count()).group_by(Inbound.outcome)).all()
-        click.echo(
-            "inbox: "
-            + (", ".join(f"{n} {k or 'pending'}" for k, n in sorted(inbound, key=str)) or "none")
-        )
-        risky = at_risk_pairs(s)
-        click.echo(f"at risk: {len(risky)} pair(s)")
-        for names, why in risky:
-            click.echo(f"  {names}: {why}")
-        _stretched(s)
-        for row in s.scalars(
-            select(Outbox).where(Outbox.state == "failed").order_by(Outbox.id).limit(20)
-        ):
-            click.echo(f"failed mail: {row.key} to {', '.join(row.recipients)}: {row.last_error}")
-        # per recipient (issue 13, defect 5): refused for good, or owed and tried again later
-        partly = select(
-            Outbox.key, Outbox.state, Outbox.recipients, Outbox.delivered, Outbox.refused,
-            Outbox.not_before, Outbox.last_error,
-        ).where(Outbox.state != "failed").order_by(Outbox.id)  # fmt: skip
-        lines = []
-        for key, state, recipients, delivered, refused, not_before, error in s.execute(partly):
-            error = f": {error}" if error else ""
-            lines += [f"refused recipient: {key} to {who}: {why}" for who, why in refused.items()]
-            if state == "pending" and delivered and not_before is not None:
-                owed = ", ".join(r for r in recipients if r not in delivered and r not in refused)
-                lines.append(
-                    f"retrying: {key} to {owed} after {not_before:%Y-%m-%d %H:%M} UTC{error}"
-                )
-        for line in lines[:20]:
-            click.echo(line)
-
-
-def _stretched(s: Session) -> None:
-    """Booked meetings outside someone's hours, as `meetings.stretch` allows (issue 9)."""
-    from scheduler.store.models import Meeting
-
-    rows = s.scalars(
-        select(Meeting)
-        .where(Meeting.state.in_(("planned", "booked", "moved")))
-        .order_by(Meeting.starts_at)
-    )
-    lines = [
-        f"  {m.booking_key} on {m.starts_at:%Y-%m-%d %H:%M} UTC: "
-        + ", ".join(
-            f"{minutes} min outside the hours of {who}" for who, minutes in m.odd_minutes.items()
-        )
-        for m in rows
-        if m.odd_minutes and m.starts_at is not None
-    ]
-    click.echo(f"outside working hours: {len(lines)} upcoming meeting(s)")
-    for line in lines[:20]:
-        click.echo(line)
 
 
 @click.command()

@@ -22,7 +22,13 @@ def select_participants(people: Iterable[Person], rules: Participants) -> list[P
 
 
 def _any_rule(selection: Selection) -> bool:
-    return bool(selection.departments or selection.emails or selection.levels)
+    return bool(
+        selection.departments
+        or selection.emails
+        or selection.levels
+        or selection.groups
+        or selection.org_units
+    )
 
 
 def _matches(person: Person, selection: Selection) -> bool:
@@ -31,4 +37,18 @@ def _matches(person: Person, selection: Selection) -> bool:
         person.department.casefold() in departments
         or person.email in selection.emails
         or (person.level is not None and person.level in selection.levels)
+        or bool(groups_of(person) & set(selection.groups))
+        or any(_within(person.attributes.get("org_unit", ""), unit) for unit in selection.org_units)
     )
+
+
+def groups_of(person: Person) -> set[str]:
+    """The groups the directory says a person belongs to (the `groups` field, ";"-joined)."""
+    text = person.attributes.get("groups", "")
+    return {group.strip().lower() for group in text.split(";") if group.strip()}
+
+
+def _within(unit: str, named: str) -> bool:
+    """An organisational unit is the named one or below it, without regard to case."""
+    unit, named = unit.strip().rstrip("/").casefold(), named.strip().rstrip("/").casefold()
+    return bool(unit) and (unit == named or unit.startswith(named + "/"))

@@ -310,10 +310,16 @@ def _yaml_key(text: str) -> str:
 
 
 def _timezone(row: _Row, value: str) -> str | None:
+    """An IANA zone, or a Windows zone name mapped with CLDR's table (as Microsoft's directory
+    and calendars give them). A cloud directory often has none: that is left empty ("") for
+    the sync to take from the person's calendar, else the program's zone; a file's empty cell
+    is a mistake to fix."""
     if not value:
+        if not row.record.columns and row.record.line == 0:
+            return ""
         row.fail("timezone", "missing; a guessed zone would book meetings at odd hours")
         return None
-    zone = _zones().get(value.casefold())
+    zone = _zones().get(value.casefold()) or windows_zone(value)
     if zone is None:
         message = f"{_show(value)} is not an IANA time zone such as Europe/Paris"
         row.fail("timezone", message + _zone_hint(value))
@@ -364,6 +370,15 @@ def _similar_zone(key: str) -> str | None:
         if close:
             return table[close[0]]
     return None
+
+
+def windows_zone(name: str) -> str | None:
+    """The IANA zone of a Windows zone name ("Pacific Standard Time"), from CLDR's table as
+    icalendar ships it; None for any other text."""
+    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+    table = {key.casefold(): zone for key, zone in WINDOWS_TO_OLSON.items()}
+    return table.get(name.strip().casefold())
 
 
 @cache

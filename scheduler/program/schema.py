@@ -163,6 +163,11 @@ class Selection(Section):
     departments: tuple[Text, ...] = ()
     emails: tuple[Email, ...] = ()
     levels: tuple[Count0, ...] = ()
+    # the directory's groups (by address) and organisational units ("/Sales/EMEA" and below),
+    # where the provider has them (Google, Microsoft; a people file's `groups` and `org_unit`
+    # columns)
+    groups: tuple[Email, ...] = ()
+    org_units: tuple[Text, ...] = ()
 
 
 class Participants(Section):

@@ -92,6 +92,8 @@ def apply_facts(rt: Runtime, now: datetime) -> Report:
                 report.done.append(f"meeting {meeting.booking_key}: an answer to an earlier time")
                 continue
             if fact.kind == FactKind.MOVED.value and fact.moved_start and fact.moved_end:
+                if (fact.moved_start, fact.moved_end) == (meeting.starts_at, meeting.ends_at):
+                    continue  # the time Tandem booked, reported back by the calendar
                 meeting.starts_at, meeting.ends_at = fact.moved_start, fact.moved_end
                 meeting.state, meeting.updated_at = "moved", now
                 report.done.append(

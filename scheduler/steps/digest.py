@@ -209,10 +209,18 @@ def _at_risk(s: Session) -> dict[str, str]:
 def at_risk_pairs(s: Session) -> list[tuple[str, str]]:
     """(names, why) of every pair that is not over and is drifting (on the owner's list) or
     could not be booked (issue 9, item 3), by names; for the digest and `tandem status`."""
+    failed = select(Meeting.pair_id, Meeting.calendar_error).where(
+        Meeting.state == "failed", Meeting.calendar_error.is_not(None)
+    )
+    refused = {pair_id: error for pair_id, error in s.execute(failed)}
     pairs = s.scalars(
         select(Pair).where(
             Pair.state != "ended",
-            or_(Pair.on_owner_list.is_(True), Pair.booking_problem.is_not(None)),
+            or_(
+                Pair.on_owner_list.is_(True),
+                Pair.booking_problem.is_not(None),
+                Pair.id.in_(refused),
+            ),
         )
     ).all()
     rows = s.execute(
@@ -231,6 +239,8 @@ def at_risk_pairs(s: Session) -> list[tuple[str, str]]:
             reasons.append(f"{pair.skips_in_row} conversations missed in a row")
         if pair.booking_problem is not None:
             reasons.append(f"no time could be booked ({pair.booking_problem})")
+        if pair.id in refused:
+            reasons.append(f"the calendar refused a booking ({refused[pair.id]})")
         found.append((and_list(peers.get(pair.id, [pair.id])), "; ".join(reasons)))
     return sorted(found)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from base64 import b32encode
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,10 +40,9 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
     report = Report("sync")
     records = _directory(rt, report)
     roster = build_roster(records, rt.program.levels)
-    chosen = {p.email for p in select_participants(roster.people, rt.program.participants)}
-    rows = [
-        _person_row(person, now, participating=person.email in chosen) for person in roster.people
-    ]
+    people = _with_zones(rt, roster.people, report)
+    chosen = {p.email for p in select_participants(people, rt.program.participants)}
+    rows = [_person_row(person, now, participating=person.email in chosen) for person in people]
     with rt.store.session() as s:
         store_ops.upsert_people(s, rows, now=now)
         store_ops.mark_removed(s, {person.email for person in roster.people}, now=now)
@@ -53,6 +52,49 @@ def sync_people(rt: Runtime, now: datetime) -> Report:
         report.problems.append(f"{skipped} directory row(s) skipped")
         report.problems += [str(p) for p in roster.problems[:20]]
     return report
+
+
+def _with_zones(rt: Runtime, people: Sequence[Person], report: Report) -> list[Person]:
+    """Everyone with a time zone. Where the directory has none (a cloud directory often has
+    not), the person's calendar setting, else the program's zone; `timezone_from` keeps which,
+    and the report says how many (issue 8, item 7). A zone found once is kept."""
+    missing = [p.email for p in people if not p.timezone]
+    if not missing:
+        return list(people)
+    with rt.store.session() as s:
+        known = {
+            row.email: row.timezone
+            for row in s.scalars(select(PersonRow).where(PersonRow.email.in_(missing)))
+            if row.attributes.get("timezone_from") == "calendar"
+        }
+    asked = [email for email in missing if email not in known]
+    hours = rt.providers.calendar.working_hours(asked) if asked else {}
+    found = {email: h.timezone for email, h in hours.items() if _valid_zone(h.timezone)}
+    found.update(known)
+    filled = []
+    for person in people:
+        if person.timezone:
+            filled.append(person)
+            continue
+        source = "calendar" if person.email in found else "program"
+        zone = found.get(person.email, rt.program.program.timezone)
+        attributes = {**person.attributes, "timezone_from": source}
+        filled.append(replace(person, timezone=zone, attributes=attributes))
+    from_calendar = sum(1 for email in missing if email in found)
+    report.notes.append(
+        f"{len(missing)} without a time zone in the directory: {from_calendar} from their "
+        f"calendars, {len(missing) - from_calendar} in the program's "
+        f"({rt.program.program.timezone})"
+    )
+    return filled
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return bool(name)
 
 
 def _directory(rt: Runtime, report: Report) -> list[PersonRecord]:

@@ -96,14 +96,19 @@ def claim_mail(
 def claim_due_mail(
     s: Session, *, now: datetime, holder: str, expires: datetime, limit: int
 ) -> list[Outbox]:
-    """Claim up to `limit` due mails for `holder` in one statement, oldest first. PostgreSQL
-    skips rows another sender is claiming this instant; SQLite has one writer at a time."""
+    """Claim up to `limit` due mails for `holder`, oldest first. PostgreSQL skips rows
+    another sender is claiming this instant; SQLite has one writer at a time. The ids are
+    chosen first and updated by list: a `LIMIT` inside `IN (...)` is not a bound on
+    PostgreSQL, whose planner may scan the locking subquery more than once."""
     due = select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit)
     if s.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    ids = list(s.scalars(due))
+    if not ids:
+        return []
     stmt = (
         update(Outbox)
-        .where(Outbox.id.in_(due.scalar_subquery()), _due(now))
+        .where(Outbox.id.in_(ids), _due(now))
         .values(_claim_values(now, holder, expires))
         .returning(Outbox)
         .execution_options(synchronize_session=False)
