@@ -1,6 +1,7 @@
 """Build the runtime of a program from its file and the environment: the one place where the
 store, the provider's ports and the templates are put together, so that nothing connects to
-anything at import time. The provider is looked up by kind (scheduler.providers)."""
+anything at import time, and a command imports only what it uses. The provider is looked
+up by kind (scheduler.providers)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,25 @@ import os
 from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.errors import UserError
 from scheduler.ports import Calendar, MeetingFact, Providers
 from scheduler.program.load import load_program
-
-__all__ = ["build_calendar", "build_providers", "build_runtime", "load_program", "offline_roster"]
 from scheduler.program.roster import Roster
 from scheduler.program.schema import Program
 from scheduler.providers import spec_of
-from scheduler.render.kits import Kits
-from scheduler.runtime import Runtime
-from scheduler.settings import load_settings
-from scheduler.store.models import open_store
+
+if TYPE_CHECKING:
+    from scheduler.runtime import Runtime
 
 
 def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime:
+    from scheduler.render.kits import Kits
+    from scheduler.runtime import Runtime
+    from scheduler.settings import load_settings
+    from scheduler.store.engine import open_store
+
     env = os.environ if env is None else env
     program = load_program(config)
     settings = load_settings(program.source.parent, env)
@@ -44,7 +48,7 @@ def build_providers(program: Program, env: Mapping[str, str]) -> Providers:
     try:
         return spec.build(program, env)
     except ImportError as error:
-        raise UserError(_missing_extra(program, error)) from error
+        raise UserError(missing_extra(program, error)) from error
 
 
 def build_calendar(program: Program, env: Mapping[str, str] | None = None) -> Calendar:
@@ -53,7 +57,7 @@ def build_calendar(program: Program, env: Mapping[str, str] | None = None) -> Ca
     try:
         return spec.calendar(program, os.environ if env is None else env)
     except ImportError as error:
-        raise UserError(_missing_extra(program, error)) from error
+        raise UserError(missing_extra(program, error)) from error
 
 
 def offline_roster(program: Program) -> Roster | None:
@@ -63,6 +67,13 @@ def offline_roster(program: Program) -> Roster | None:
     return spec.people(program) if spec.people is not None else None
 
 
+def people_file(path: Path, levels: Mapping[str, int] | None) -> Roster:
+    """The people of a CSV file in the local provider's format (for `tandem pair`)."""
+    from integrations.local.people_csv import load_roster
+
+    return load_roster(path, levels)
+
+
 def calendar_facts(message: EmailMessage) -> list[MeetingFact]:
     """What the local calendar's iMIP reader finds in a message (for `tandem parse-reply`)."""
     from integrations.local.invitations import facts_from_mail
@@ -70,7 +81,7 @@ def calendar_facts(message: EmailMessage) -> list[MeetingFact]:
     return facts_from_mail(message)
 
 
-def _missing_extra(program: Program, error: ImportError) -> str:
+def missing_extra(program: Program, error: ImportError) -> str:
     extra = spec_of(program).extra
     where = f"pip install 'tandem[{extra}]'" if extra else "pip install -e ."
     return (

@@ -11,7 +11,7 @@ from scheduler.ports import Providers
 from scheduler.program.schema import Program
 from scheduler.render.kits import Kits
 from scheduler.render.local_time import short_time
-from scheduler.store.models import Store
+from scheduler.store.engine import Store
 
 
 @dataclass

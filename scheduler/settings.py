@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.errors import UserError
-from scheduler.store.models import database_url
 
 
 @dataclass(frozen=True)
@@ -119,3 +118,38 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+DEFAULT_STORE = "tandem.db"  # the default store, beside the program file it belongs to
+
+
+def database_url(env: Mapping[str, str], beside: Path | None = None) -> str:
+    """The database URL from TANDEM_DATABASE_URL or the file TANDEM_DATABASE_URL_FILE names;
+    without either, a SQLite file `tandem.db` in the folder `beside` (the program file's),
+    so the state of a program never depends on the folder a command runs in.
+
+    Raises:
+        ValueError: both are set, or the file cannot be read or is empty.
+    """
+    url = env.get("TANDEM_DATABASE_URL", "")
+    url_file = env.get("TANDEM_DATABASE_URL_FILE", "")
+    if url and url_file:
+        raise ValueError(
+            "TANDEM_DATABASE_URL and TANDEM_DATABASE_URL_FILE are both set; unset one of them"
+        )
+    if url_file:
+        try:
+            url = Path(url_file).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ValueError(
+                f"TANDEM_DATABASE_URL_FILE: cannot read {url_file}: {error.strerror}"
+            ) from error
+        if not url:
+            raise ValueError(f"TANDEM_DATABASE_URL_FILE: {url_file} is empty")
+    if not url:
+        folder = (beside or Path.cwd()).resolve()
+        return f"sqlite:///{folder / DEFAULT_STORE}"
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url

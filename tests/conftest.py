@@ -17,7 +17,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from scheduler.store.models import Store, database_url, open_store
+from scheduler.settings import database_url
+from scheduler.store.engine import Store, open_store
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

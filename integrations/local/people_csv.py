@@ -14,6 +14,7 @@ from itertools import zip_longest
 from pathlib import Path
 from types import MappingProxyType
 
+from scheduler.errors import UserError
 from scheduler.ports import PersonRecord
 from scheduler.program.roster import Roster, build_roster
 
@@ -39,7 +40,7 @@ _UTF8_SEQUENCE = re.compile(
 _SAVE_AS_UTF8 = 'save the file as UTF-8 (in Excel: "CSV UTF-8")'
 
 
-class PeopleFileError(Exception):
+class PeopleFileError(UserError):
     """The whole file is unusable; the message names the file, and the line where one applies."""
 
 

@@ -17,7 +17,7 @@ from scheduler.errors import UserError
 @user_errors
 def check(config: Path) -> None:
     """Contact the provider and try each permission the program needs; change nothing."""
-    from scheduler.bootstrap import load_program
+    from scheduler.program.load import load_program
     from scheduler.providers import spec_of
 
     program = load_program(config)
@@ -25,9 +25,9 @@ def check(config: Path) -> None:
     try:
         found = spec.check(program, os.environ)
     except ImportError as error:
-        from scheduler.bootstrap import _missing_extra
+        from scheduler.bootstrap import missing_extra
 
-        raise UserError(_missing_extra(program, error)) from error
+        raise UserError(missing_extra(program, error)) from error
     for item in found:
         click.echo(f"{'ok' if item.ok else 'MISSING':7}  {item.name}: {item.detail}")
     missing = [item for item in found if not item.ok]

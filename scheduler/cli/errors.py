@@ -11,10 +11,8 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from integrations.local.people_csv import PeopleFileError
 from scheduler.errors import UserError
 from scheduler.ports import ProviderError
-from scheduler.program.load import ConfigError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,11 +26,9 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except ConfigError as exc:
-            count = len(exc.problems)
-            lines = [f"{count} problem{'s' if count != 1 else ''} in the program file:"]
-            raise click.ClickException("\n".join(lines + [f"  {p}" for p in exc.problems])) from exc
-        except (UserError, PeopleFileError, ProviderError) as exc:
+        except UserError as exc:
+            raise click.ClickException(exc.for_the_user()) from exc
+        except ProviderError as exc:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper

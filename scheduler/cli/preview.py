@@ -2,7 +2,7 @@
 writes it into one folder. It writes nothing anywhere else and sends nothing.
 
 It takes every decision with the very functions `run` uses: the round's people and seed
-(`rounds.decide_round`), the slots (`planning.plan_slots`) and the emails
+(`program.rounds.decide_round`), the slots (`planning.plan_slots`) and the emails
 (`messages.pair_context`, `jobs.kit_extra`); it reads the program's store, if there is one,
 without changing it, so a preview of a running program pairs only the people who wait.
 """
@@ -22,13 +22,7 @@ from scheduler.core.slots import NoSlot, Slot
 from scheduler.ports import Calendar
 from scheduler.program.participants import select_participants
 from scheduler.program.roster import Roster
-from scheduler.program.schema import Program
-from scheduler.render.kits import Kits
-from scheduler.render.labels import readable_name
-from scheduler.render.messages import MeetingView, pair_context, pair_mail
-from scheduler.replies.address import reply_address
-from scheduler.steps.kits import kit_extra
-from scheduler.steps.rounds import (
+from scheduler.program.rounds import (
     RoundState,
     decide_round,
     next_round_date,
@@ -36,6 +30,12 @@ from scheduler.steps.rounds import (
     pairs_start,
     program_seed,
 )
+from scheduler.program.schema import Program
+from scheduler.render.kits import Kits
+from scheduler.render.labels import readable_name
+from scheduler.render.messages import MeetingView, pair_context, pair_mail
+from scheduler.replies.address import reply_address
+from scheduler.steps.kits import kit_extra
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import functools
 import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple, get_args
-from zoneinfo import available_timezones
 
 from pydantic import PlainValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from scheduler.core.model import Hours, Span, Unit, Weekday
 from scheduler.program.durations import parse_hours, parse_span, parse_weekday
+from scheduler.program.zone_names import known_zones
 from scheduler.render.local_time import locale_hint, locale_tag
 
 
@@ -104,9 +103,9 @@ def _path(value: object, info: ValidationInfo) -> Path:
 
 
 def _time_zone(value: object) -> str:
-    zone = _zones().get(value.strip().lower()) if isinstance(value, str) else None
+    zone = known_zones().get(value.strip().casefold()) if isinstance(value, str) else None
     if zone is None:
-        hint = did_you_mean(str(value), _zones().values())
+        hint = did_you_mean(str(value), known_zones().values())
         raise invalid("expected a time zone name such as America/New_York or Europe/Paris", hint)
     return zone
 
@@ -196,11 +195,6 @@ def distinct_days(days: tuple[Weekday, ...]) -> tuple[Weekday, ...]:
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CALENDAR_UNITS = (Unit.DAYS, Unit.WEEKS, Unit.MONTHS)
-
-
-@functools.cache
-def _zones() -> dict[str, str]:
-    return {zone.lower(): zone for zone in available_timezones()}
 
 
 Text = Annotated[str, PlainValidator(_text)]

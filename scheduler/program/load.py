@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from scheduler.errors import UserError
 from scheduler.program.fields import Finding, did_you_mean
 from scheduler.program.schema import Program, program_model, section_at
 
@@ -60,12 +61,17 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}: {key}{self.message}{hint}"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The program file has mistakes; `problems` lists all of them in the order of the file."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
+
+    def for_the_user(self) -> str:
+        count = len(self.problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in the program file:"
+        return "\n".join([heading, *(f"  {problem}" for problem in self.problems)])
 
 
 def _parse(text: str, source: str, source_path: Path, base_dir: Path) -> Program:

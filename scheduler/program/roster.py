@@ -8,13 +8,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
 from types import MappingProxyType
-from zoneinfo import available_timezones
 
 from scheduler.core.header_text import header_text
 from scheduler.core.model import Person
 from scheduler.ports import PersonRecord
+from scheduler.program.address_book import CLOSE as _CLOSE
+from scheduler.program.address_book import AddressBook
+from scheduler.program.zone_names import zone_hint, zone_named
 
 KNOWN_FIELDS = frozenset(
     {"email", "name", "title", "department", "level", "manager_email", "timezone", "aliases"}
@@ -28,36 +29,10 @@ _ADDRESS = re.compile(rf"[^{_FORBIDDEN}]+@(?:[^{_FORBIDDEN}.]+\.)+[^{_FORBIDDEN}
 _NUMBER = re.compile(r"[0-9]{1,9}")
 _ALIAS_SEPARATORS = re.compile(r"[;,\s]+")
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})  # controls, format (bidi, zero-width), ...
-_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})  # host-dependent or meaningless
 _CYCLE_SHOWN = 8
-_CLOSE = 0.8  # difflib ratio from which a known value is offered as "did you mean"
 _NUMBERISH = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?")
 _PLAIN_KEY = re.compile(r"[^\W\d_][\w .,&/()+'-]*")  # YAML reads it back as is
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-_OFFSET = re.compile(r"\(?\s*(?:utc|gmt)?\s*(?:[+\u2212-]\s*[0-9]{1,2}(?::?[0-9]{2})?)?\s*\)?")
-_PARENTHESES = re.compile(r"\(.*?\)")
-_PLACE = re.compile(r"(?:[^\W\d]|[/_.'-]){2,40}")  # letters and what joins them, no digits
-# the zones of the world's regions, not legacy names such as US/Eastern:
-_REGION = re.compile(
-    r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/"
-)
-_ZONE_LIKE = re.compile(r"[a-z_]+(?:/[a-z0-9_+-]+)+")
-_ZONE_NAMES = {  # zones by the other names HR systems and people give them, casefolded
-    "America/Los_Angeles": "pst, pdt, pacific, pacific time, pacific standard time",
-    "America/Denver": "mdt, mountain, mountain time, mountain standard time",
-    "America/Chicago": "cst, cdt, central, central time, central standard time",
-    "America/New_York": "edt, eastern, eastern time, eastern standard time",
-    "Europe/London": "bst, british time, gmt standard time",
-    "Europe/Berlin": "cest, central european time, central european summer time",
-    "Europe/Paris": "w. europe standard time, romance standard time",
-    "Asia/Kolkata": "ist, india standard time",
-    "Asia/Tokyo": "jst, tokyo standard time",
-    "Australia/Sydney": "aest, aedt, aus eastern standard time",
-    "Asia/Shanghai": "china standard time",
-}
-_ZONE_ALIASES = {
-    name.strip(): zone for zone, names in _ZONE_NAMES.items() for name in names.split(",")
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +86,7 @@ def build_roster(
         if first is not row:
             row.fail("email", f"duplicate of {_where(first.record, row.record)}, which is kept")
     table = _Levels.of(levels or {})
-    book = _AddressBook(directory)
+    book = AddressBook(directory)
     managers: dict[str, str] = {}
     for row in rows:
         if row.email is None or directory[row.email] is row:
@@ -179,66 +154,7 @@ class _Levels:
         return self.table[key][1] if key else 1
 
 
-class _AddressBook:
-    """The directory's addresses, for "did you mean" on a mistyped manager. Comparing a bad
-    address with each of 100,000 others takes seconds, so the candidates are looked up
-    instead: the addresses one typo away (a character missing, extra, wrong, or two swapped)
-    and the same local part at another domain. difflib's ratio then says which are close."""
-
-    def __init__(self, addresses: Mapping[str, object]) -> None:
-        self._addresses = addresses
-        self._by_local: dict[str, list[str]] | None = None
-        self._alphabet = ""
-        self._close: dict[str, list[str]] = {}
-
-    def __contains__(self, email: object) -> bool:
-        return email in self._addresses
-
-    def closest(self, email: str, besides: str | None) -> str | None:
-        """The nearest address to `email` other than `besides`, when one is close."""
-        if email not in self._close:
-            self._close[email] = self._search(email)
-        return next((found for found in self._close[email] if found != besides), None)
-
-    def _search(self, email: str) -> list[str]:
-        by_local = self._by_local if self._by_local is not None else self._index()
-        candidates = {typo for typo in _one_typo(email, self._alphabet) if typo in self}
-        candidates.update(by_local.get(email.rpartition("@")[0], ()))
-        candidates.discard(email)
-        scored = sorted((-_similarity(email, found), found) for found in candidates)
-        return [found for score, found in scored[:2] if -score >= _CLOSE]
-
-    def _index(self) -> dict[str, list[str]]:
-        self._by_local = {}
-        for email in self._addresses:
-            self._by_local.setdefault(email.rpartition("@")[0], []).append(email)
-        self._alphabet = "".join(sorted(set().union(*self._addresses)))
-        return self._by_local
-
-
-def _one_typo(word: str, alphabet: str) -> set[str]:
-    """Every text one typo away from `word`, as in Norvig's spelling corrector."""
-    splits = [(word[:cut], word[cut:]) for cut in range(len(word) + 1)]
-    deletes = {head + tail[1:] for head, tail in splits if tail}
-    swaps = {head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1}
-    replaces = {head + char + tail[1:] for head, tail in splits if tail for char in alphabet}
-    inserts = {head + char + tail for head, tail in splits for char in alphabet}
-    return deletes | swaps | replaces | inserts
-
-
-def _similarity(one: str, other: str) -> float:
-    """How alike two addresses are where they differ: the local parts at one domain, the
-    domains of one local part; a shared domain alone makes nobody alike."""
-    local, _, domain = one.rpartition("@")
-    other_local, _, other_domain = other.rpartition("@")
-    if domain == other_domain:
-        return difflib.SequenceMatcher(None, local, other_local).ratio()
-    if local == other_local:
-        return difflib.SequenceMatcher(None, domain, other_domain).ratio()
-    return 0.0
-
-
-def _check(row: _Row, book: _AddressBook, table: _Levels) -> str | None:
+def _check(row: _Row, book: AddressBook, table: _Levels) -> str | None:
     """Check every field of a row, drafting its Person if all is well; returns the manager's
     email when the reporting line is sound, for cycle detection."""
     fields = row.record.fields
@@ -319,86 +235,14 @@ def _timezone(row: _Row, value: str) -> str | None:
             return ""
         row.fail("timezone", "missing; a guessed zone would book meetings at odd hours")
         return None
-    zone = _zones().get(value.casefold()) or windows_zone(value)
+    zone = zone_named(value)
     if zone is None:
         message = f"{_show(value)} is not an IANA time zone such as Europe/Paris"
-        row.fail("timezone", message + _zone_hint(value))
+        row.fail("timezone", message + zone_hint(value))
     return zone
 
 
-@lru_cache(maxsize=4096)
-def _zone_hint(value: str) -> str:
-    """How to write the zone meant by `value`: for an offset, why a city's zone instead; else
-    the zone it names inside other text ("(GMT+01:00) Europe/Berlin"), stands for ("Pacific
-    Time"), has the city of ("New York"), or is a misspelling of."""
-    text = value.casefold()
-    offset = _OFFSET.match(text)
-    place = _first_place(text[offset.end() :] if offset else text)
-    if offset and offset.group().strip(" ()") and not place:
-        return (
-            "; an offset does not follow summer time: write the zone of the person's city,"
-            " such as America/New_York or Europe/Berlin"
-        )
-    found = _named_zone(text) or _ZONE_ALIASES.get(place)
-    if place and not found:
-        found = _similar_zone(place.replace(" ", "_"))
-    return f"; did you mean {found}?" if found else ""
-
-
-def _first_place(text: str) -> str:
-    """The first place a zone's display name lists, without what is in brackets:
-    "amsterdam, berlin, rome" -> "amsterdam", "eastern time (us & canada)" -> "eastern time"."""
-    return " ".join(_PARENTHESES.sub(" ", text).split(",")[0].split())
-
-
-def _named_zone(text: str) -> str | None:
-    zones = _zones()
-    return next((zones[key] for key in _ZONE_LIKE.findall(text) if key in zones), None)
-
-
-def _similar_zone(key: str) -> str | None:
-    """The zone or the city `key` is, or is a misspelling of. Only text that reads like a
-    place is compared, as each comparison with every zone takes a millisecond."""
-    tables = (_zones(),) if "/" in key else (_zones(), _cities())
-    for table in tables:
-        if key in table:
-            return table[key]
-    if not _PLACE.fullmatch(key):
-        return None
-    for table in tables:
-        close = difflib.get_close_matches(key, table, n=1, cutoff=_CLOSE)
-        if close:
-            return table[close[0]]
-    return None
-
-
-def windows_zone(name: str) -> str | None:
-    """The IANA zone of a Windows zone name ("Pacific Standard Time"), from CLDR's table as
-    icalendar ships it; None for any other text."""
-    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-
-    table = {key.casefold(): zone for key, zone in WINDOWS_TO_OLSON.items()}
-    return table.get(name.strip().casefold())
-
-
-@cache
-def _zones() -> Mapping[str, str]:
-    return {name.casefold(): name for name in available_timezones() - _NOT_ZONES}
-
-
-@cache
-def _cities() -> Mapping[str, str]:
-    """The zones of the world's regions by their last part ("new_york" -> America/New_York),
-    leaving out legacy names such as Canada/Eastern; where two zones share a city, the one of
-    the form Region/City wins."""
-    cities: dict[str, str] = {}
-    for name in sorted(_zones().values(), key=lambda name: (name.count("/") != 1, name)):
-        if _REGION.match(name):
-            cities.setdefault(name.rsplit("/", 1)[1].casefold(), name)
-    return cities
-
-
-def _manager(row: _Row, value: str, book: _AddressBook) -> str | None:
+def _manager(row: _Row, value: str, book: AddressBook) -> str | None:
     if not value:
         return None
     email = _address(value)

@@ -113,6 +113,9 @@ class Kits:
             autoescape=jinja2.select_autoescape(("html",), default_for_string=False, default=False),
             trim_blocks=True,
             lstrip_blocks=True,
+            # compiled templates kept in a folder only this user can write (jinja2 checks), and
+            # keyed by the template's source, so an edited template is compiled again
+            bytecode_cache=jinja2.FileSystemBytecodeCache(),
         )
         self._env.filters["and_list"] = and_list
 

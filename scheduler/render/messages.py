@@ -18,7 +18,7 @@ from scheduler.program.schema import Program
 from scheduler.render.kits import Kits, Rendered, build_email, starts_local
 from scheduler.render.local_time import Reader, month_words, reader_locale, zone_name
 from scheduler.replies.address import reply_address
-from scheduler.replies.read import help_rows
+from scheduler.replies.commands import help_rows
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,14 @@ Jonas in Berlin with de-DE from his directory row, as a mixed pair's emails show
 
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import UTC, date, datetime, timedelta
 
 from scheduler.render.kits import KINDS, starts_local
 from scheduler.render.local_time import Reader, day_words, zone_name
 from scheduler.replies.address import reply_address
-from scheduler.replies.read import help_rows
+from scheduler.replies.commands import help_rows
 
 PROGRAM_LOCALE = "en-US"
 ZONES = ("America/New_York", "Europe/Berlin")
@@ -20,9 +22,15 @@ READERS = (Reader("Ana", ZONES[0], "en-US"), Reader("Jonas", ZONES[1], "de-DE"))
 
 
 def sample_context(kind: str) -> dict[str, object]:
-    """The context of `kind` for the sample pair (see scheduler/kits.py for its shape)."""
+    """The context of `kind` for the sample pair (see scheduler/kits.py for its shape): a
+    fresh copy each time, so a caller may change it."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of email {kind!r}; expected one of {KINDS}")
+    return copy.deepcopy(_samples()[kind])
+
+
+@functools.cache
+def _samples() -> dict[str, dict[str, object]]:
     peers = [
         _person("Ana Ferreira", "Senior Product Designer", "Payments", ZONES[0]),
         _person("Jonas Weber", "Senior Data Engineer", "Logistics", ZONES[1]),
@@ -102,7 +110,7 @@ def sample_context(kind: str) -> dict[str, object]:
             "chart_cid": "chart.p7k2m9q4@example.com",
         },
     }
-    return {**base, **extra[kind]}
+    return {kind: {**base, **extra[kind]} for kind in KINDS}
 
 
 _NOBODY = {"name": "", "first_name": "", "email": "people-team@example.com", "title": ""}

@@ -16,6 +16,7 @@ from scheduler.steps import (
     moves,
     notices,
     nudges,
+    people_sync,
     plan,
     rounds,
     send,
@@ -23,7 +24,7 @@ from scheduler.steps import (
 
 Step = Callable[[Runtime, datetime], Report]
 STEPS: tuple[tuple[str, Step], ...] = (
-    ("Reading the directory", rounds.sync_people),
+    ("Reading the directory", people_sync.sync_people),
     ("Pairing people who wait", rounds.pair_round),
     ("Reading the program mailbox", inbox.read_inbox),
     ("Reading calendar changes", calendar_sync.read_changes),

@@ -18,8 +18,9 @@ from scheduler.ports import OutgoingMail, ProviderError, SendResult
 from scheduler.render.labels import mail_label
 from scheduler.runtime import Report, Runtime
 from scheduler.store import ops as store_ops
+from scheduler.store.engine import Store
 from scheduler.store.leases import holder_name, is_dead, wall_clock
-from scheduler.store.models import Outbox, Store
+from scheduler.store.models import Outbox
 
 
 def send_mail(rt: Runtime, now: datetime) -> Report:

@@ -15,7 +15,6 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from scheduler.errors import UserError
-from scheduler.program.load import ConfigError
 from scheduler.settings import redis_url
 
 QUEUE = "tandem"
@@ -35,7 +34,7 @@ if not isinstance(dramatiq.get_broker(), RedisBroker):  # pragma: no branch
     max_retries=5,
     min_backoff=5_000,
     max_backoff=300_000,
-    throws=(UserError, ConfigError),
+    throws=(UserError,),
 )
 def run_step(config: str, step: str, now: str | None = None) -> str:
     """Run one step of the cycle for the program at `config`; each step is idempotent, so a

@@ -27,6 +27,7 @@ from scheduler.steps.digest import (
     meetings_per_week,
     send_owner_digest,
 )
+from scheduler.store.engine import Store
 from scheduler.store.models import (
     Inbound,
     Meeting,
@@ -37,7 +38,6 @@ from scheduler.store.models import (
     PairState,
     Person,
     Round,
-    Store,
 )
 
 PROGRAM = """\

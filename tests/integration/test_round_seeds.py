@@ -8,8 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from scheduler.steps import rounds
-from scheduler.store.models import Round, Store
+from scheduler.program import rounds as program_rounds
+from scheduler.steps import people_sync, rounds
+from scheduler.store.engine import Store
+from scheduler.store.models import Round
 from tests.integration.world import World
 
 LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -17,7 +19,7 @@ LAUNCH = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 def test_about_half_of_all_rounds_have_a_seed_beyond_a_32_bit_integer(tmp_path: Path) -> None:
     program = World(tmp_path / "demo", f"sqlite:///{tmp_path / 's.db'}").rt.program
-    seeds = [rounds.program_seed(program, number) for number in range(1, 10_001)]
+    seeds = [program_rounds.program_seed(program, number) for number in range(1, 10_001)]
     assert 4_500 < sum(1 for seed in seeds if seed >= 2**31) < 5_500
     assert max(seeds) < 2**32
 
@@ -34,7 +36,7 @@ def test_weekly_rounds_with_large_seeds_open_on_either_backend(
     tmp_path: Path, store_url: str
 ) -> None:
     world = World(tmp_path / "demo", store_url)
-    rounds.sync_people(world.rt, LAUNCH)
+    people_sync.sync_people(world.rt, LAUNCH)
     first = rounds.pair_round(world.rt, LAUNCH, seed=2**32 - 1)
     assert any("pairs" in line for line in first.done), first.done
     with world.rt.store.session() as s:  # free a few people, so that later rounds have work

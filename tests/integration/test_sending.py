@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
-from scheduler.steps import book, kits, plan, rounds
+from scheduler.steps import book, kits, people_sync, plan, rounds
 from scheduler.steps.send import send_mail
 from scheduler.store.models import Outbox
 from tests.integration.world import World
@@ -45,7 +45,7 @@ class MailerTwin:
 def prepared(tmp_path: Path) -> World:
     world = World(tmp_path / "demo", f"sqlite:///{tmp_path / 'state.db'}")
     for step in (
-        rounds.sync_people,
+        people_sync.sync_people,
         rounds.pair_round,
         plan.plan_meetings,
         book.book_meetings,

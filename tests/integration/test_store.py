@@ -20,9 +20,10 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from scheduler.settings import database_url
+from scheduler.store.engine import MIGRATIONS, Store, open_store
 from scheduler.store.leases import holder_name, is_dead
 from scheduler.store.models import (
-    MIGRATIONS,
     Base,
     Inbound,
     Meeting,
@@ -31,9 +32,6 @@ from scheduler.store.models import (
     PairMember,
     Person,
     Round,
-    Store,
-    database_url,
-    open_store,
 )
 from scheduler.store.ops import (
     MAX_ATTEMPTS,

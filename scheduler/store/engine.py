@@ -1,0 +1,117 @@
+"""Opening Tandem's store: the engine, its SQLite tuning, the schema brought up to date by
+Alembic (one process at a time), and the unit of work every step runs in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
+
+log = logging.getLogger(__name__)
+
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent upgrades.
+_UPGRADE_LOCK = 0x7A4D_0001
+
+
+def open_store(url: str) -> Store:
+    """Connect to the database at `url` and bring its schema up to date."""
+    # hide_parameters: an error or a log line never carries the rows it was writing (names,
+    # addresses); it names the statement only (issue 13, defect 3)
+    engine = create_engine(
+        url, pool_pre_ping=make_url(url).get_backend_name() != "sqlite", hide_parameters=True
+    )
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    log.info("opening store %s", engine.url.render_as_string(hide_password=True))
+    upgrade(engine)
+    return Store(engine)
+
+
+def peek_store(url: str) -> Store | None:
+    """The store at `url` as it is, for a dry run that must change nothing: no file is
+    created and no schema upgraded; None when there is no store there yet."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:" or not Path(path).exists():
+            return None
+    engine = create_engine(url, hide_parameters=True)
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("round"):
+            engine.dispose()
+            return None
+    return Store(engine)
+
+
+class Store:
+    """The engine and a way to run one unit of work against it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def upgrade(engine: Engine) -> None:
+    """Run `alembic upgrade head` in one transaction; a second process waits, then finds
+    nothing to do (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE, see below)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL, a 30 s busy timeout and foreign keys on every connection; and every transaction
+    begins IMMEDIATE, so that writers queue on the busy timeout instead of failing mid-way
+    (pysqlite would otherwise begin lazily, and run DDL outside any transaction)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            _switch_to_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@retry(
+    retry=retry_if_exception(lambda error: "locked" in str(error)),
+    stop=stop_after_delay(30),
+    wait=wait_random(0.01, 0.1),
+    reraise=True,
+)
+def _switch_to_wal(cursor: Any) -> None:
+    """Once per database file. SQLite answers "locked" at once, without the busy timeout,
+    when two processes make the switch together; one of them wins, the other tries again."""
+    cursor.execute("PRAGMA journal_mode = WAL")
