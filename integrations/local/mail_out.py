@@ -1,13 +1,11 @@
-"""Outgoing mail for the local provider: through an SMTP relay, or into a Maildir outbox that a
-person can open when there is no relay at all (the embedded default)."""
+"""Outgoing mail for the local provider through an SMTP relay, each message exactly once: a
+sent log beside the program records what the relay accepted, per recipient. (Without a relay,
+mail goes into a Maildir outbox: integrations.local.maildir.)"""
 
 from __future__ import annotations
 
-import hashlib
-import mailbox
 import os
 import re
-import secrets
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -22,7 +20,6 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from tenacity.wait import WaitBaseT
 
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
-from scheduler.render.labels import eml_name
 
 DEFAULT_WAIT: WaitBaseT = wait_exponential_jitter(multiplier=0.5, max=8, jitter=0.5)
 
@@ -229,64 +226,6 @@ class SentLog:
             raise ProviderError(message, permanent=True) from error
 
 
-class MaildirMailer:
-    """Delivers each message into a Maildir outbox, plus a copy in eml/ that opens with a
-    double-click and is named for a person: "2026-12-01 launch kit - Ana Lima & Bo Chen -
-    3f9a1c.eml" (see scheduler.render.labels.eml_name).
-
-    The Maildir file name is derived from the Message-ID, so a message is written at most once
-    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one
-    directory listing. The .eml name is fixed by the stored message too, so a resend writes no
-    second copy. Each file appears whole: written in tmp/, then linked into new/.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def send(self, mails: Sequence[OutgoingMail]) -> list[SendResult]:
-        """Every mail reaches all its recipients at once (it is one file).
-
-        Raises:
-            ProviderError: permanent, when the folder cannot be written.
-        """
-        try:
-            # not Maildir(create=True): it leaves an existing folder without tmp/, new/, cur/
-            for part in ("tmp", "new", "cur", "eml"):
-                (self.folder / part).mkdir(parents=True, exist_ok=True)
-            keys = set(mailbox.Maildir(self.folder, create=False).keys())
-            for mail in mails:
-                name = file_name(mail.message_id)
-                if name not in keys:
-                    self._deliver(name, mail.raw)
-                    keys.add(name)
-                readable = eml_name(mail.key, mail.message_id, mail.raw)
-                _write_once(self.folder / "eml" / readable, mail.raw)
-        except OSError as error:
-            message = f"cannot write the outbox {self.folder}: {error}"
-            raise ProviderError(message, permanent=True) from error
-        return [SendResult(mail.message_id, frozenset(mail.recipients)) for mail in mails]
-
-    def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
-        if not (self.folder / "new").is_dir():
-            return {}
-        keys = set(mailbox.Maildir(self.folder, create=False).keys())
-        return {
-            mail.message_id: frozenset(mail.recipients)
-            for mail in mails
-            if file_name(mail.message_id) in keys
-        }
-
-    def _deliver(self, name: str, raw: bytes) -> None:
-        temporary = self.folder / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
-        _write_synced(temporary, raw)
-        try:
-            os.link(temporary, self.folder / "new" / name)
-        except FileExistsError:
-            pass  # another worker delivered the same message a moment ago
-        finally:
-            temporary.unlink()
-
-
 def retrying(wait: WaitBaseT) -> Retrying:
     """The local provider's one retry policy: three tries of what a transient ProviderError
     interrupted; a permanent one stops at once."""
@@ -296,20 +235,6 @@ def retrying(wait: WaitBaseT) -> Retrying:
         retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and not e.permanent),
         reraise=True,
     )
-
-
-def file_name(message_id: str) -> str:
-    """A file name for a Message-ID: the id itself without its brackets when that is safe,
-    else a cleaned prefix plus a hash ("~" marks it, and never occurs in a name kept as is)."""
-    bare = message_id.strip().removeprefix("<").removesuffix(">")
-    safe = _UNSAFE.sub("_", bare)
-    if safe == bare and bare and not bare.startswith(".") and len(bare) <= 150:
-        return bare
-    digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:16]
-    return f"{safe.lstrip('.')[:100]}~{digest}"
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")  # no ":" (Maildir's flag separator), no "/"
 
 
 def _sender(mail: OutgoingMail) -> str | None:
@@ -366,17 +291,3 @@ def _redacted(result: SendResult, password: str | None) -> SendResult:
         {who: _redact(why, password) for who, why in result.deferred.items()},
         {who: _redact(why, password) for who, why in result.refused.items()},
     )
-
-
-def _write_once(path: Path, data: bytes) -> None:
-    if not path.exists():
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        _write_synced(temporary, data)
-        os.replace(temporary, path)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("xb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())

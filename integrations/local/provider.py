@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 def build(program: Program, env: Mapping[str, str]) -> Providers:
     from integrations.local.directory import CsvDirectory
-    from integrations.local.mail_out import MaildirMailer, SmtpMailer
+    from integrations.local.mail_out import SmtpMailer
+    from integrations.local.maildir import MaildirMailer
 
     settings = LocalSettings.of(program)
     folder = program.source.parent

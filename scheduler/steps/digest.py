@@ -17,7 +17,7 @@ from scheduler.core.message_ids import make_message_id
 from scheduler.render.kits import and_list, build_email
 from scheduler.render.local_time import zone_name
 from scheduler.runtime import Report, Runtime
-from scheduler.store import ops as store_ops
+from scheduler.store import mail_queue
 from scheduler.store.models import Meeting, Outbox, Pair, PairMember, Round
 from scheduler.store.models import Person as PersonRow
 
@@ -137,7 +137,7 @@ def send_owner_digest(rt: Runtime, now: datetime) -> Report:
             date=now,
             inline=[(cid, "image/png", png)],
         )
-        if store_ops.enqueue_mail(
+        if mail_queue.enqueue_mail(
             s,
             key=key,
             message_id=message_id,

@@ -12,13 +12,13 @@ from scheduler.render.messages import MeetingView, pair_context, pair_mail
 from scheduler.replies.address import reply_address
 from scheduler.runtime import Runtime
 from scheduler.steps.queries import pair_peers, upcoming
-from scheduler.store import ops as store_ops
+from scheduler.store import mail_queue
 from scheduler.store.models import Pair
 
 
 def queue(s: Session, mail: OutgoingMail, *, pair_id: str | None, now: datetime) -> bool:
     """Put a built mail in the outbox unless one with its key is there; True if it is new."""
-    return store_ops.enqueue_mail(
+    return mail_queue.enqueue_mail(
         s,
         key=mail.key,
         message_id=mail.message_id,

@@ -17,7 +17,7 @@ from scheduler.faults import crash_point
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
 from scheduler.render.labels import mail_label
 from scheduler.runtime import Report, Runtime
-from scheduler.store import ops as store_ops
+from scheduler.store import mail_queue
 from scheduler.store.engine import Store
 from scheduler.store.leases import holder_name, is_dead, wall_clock
 from scheduler.store.models import Outbox
@@ -38,7 +38,7 @@ def send_mail(rt: Runtime, now: datetime) -> Report:
             if room == 0:
                 report.notes.append(pace_estimate(rt, s, now) or "the mailbox's limit is reached")
                 return report
-            rows = store_ops.claim_due_mail(
+            rows = mail_queue.claim_due_mail(
                 s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
                 limit=min(BATCH, room),
             )  # fmt: skip
@@ -117,7 +117,7 @@ def heartbeat(store: Store, holder: str) -> Iterator[None]:
     def beat() -> None:
         while not stop.wait(CLAIM_TTL.total_seconds() / 3):
             with store.session() as s:
-                store_ops.renew_claims(s, holder, expires=wall_clock() + CLAIM_TTL)
+                mail_queue.renew_claims(s, holder, expires=wall_clock() + CLAIM_TTL)
 
     beating = threading.Thread(target=beat, name="tandem-heartbeat", daemon=True)
     beating.start()
@@ -129,7 +129,7 @@ def heartbeat(store: Store, holder: str) -> Iterator[None]:
 
 
 def _outgoing(row: Outbox) -> OutgoingMail:
-    return OutgoingMail(row.key, row.message_id, row.raw, store_ops.owed_recipients(row))
+    return OutgoingMail(row.key, row.message_id, row.raw, mail_queue.owed_recipients(row))
 
 
 def _found(rt: Runtime, mails: list[OutgoingMail]) -> list[SendResult]:
@@ -159,7 +159,7 @@ def _settle(
             error = str(failure) if failure else deferred
             if result.delivered:
                 crash_point("sent")
-            row = store_ops.settle_mail(
+            row = mail_queue.settle_mail(
                 s,
                 outbox_id,
                 delivered=result.delivered,
@@ -185,11 +185,11 @@ def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
     with rt.store.session() as s:
         abandoned = [
             (row.id, row.claimed_by)
-            for row in store_ops.abandoned_claims(s, wall_now=wall_clock(), is_dead=is_dead)
+            for row in mail_queue.abandoned_claims(s, wall_now=wall_clock(), is_dead=is_dead)
         ]
         mine = {}
         for outbox_id, old in abandoned:
-            if store_ops.take_over_claim(
+            if mail_queue.take_over_claim(
                 s, outbox_id, old_holder=old, holder=holder, expires=wall_clock() + CLAIM_TTL
             ):
                 mine[outbox_id] = _outgoing(s.get_one(Outbox, outbox_id))
@@ -199,7 +199,7 @@ def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
         results = _found(rt, list(mine.values()))
     with rt.store.session() as s:
         for (outbox_id, mail), result in zip(mine.items(), results, strict=True):
-            row = store_ops.settle_mail(
+            row = mail_queue.settle_mail(
                 s,
                 outbox_id,
                 delivered=result.delivered,

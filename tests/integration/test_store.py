@@ -23,6 +23,18 @@ from sqlalchemy.orm import Session
 from scheduler.settings import database_url
 from scheduler.store.engine import MIGRATIONS, Store, open_store
 from scheduler.store.leases import holder_name, is_dead
+from scheduler.store.mail_queue import (
+    MAX_ATTEMPTS,
+    abandoned_claims,
+    claim_due_mail,
+    claim_mail,
+    due_mail,
+    enqueue_mail,
+    mark_sent,
+    release_mail,
+    settle_mail,
+    take_over_claim,
+)
 from scheduler.store.models import (
     Base,
     Inbound,
@@ -34,23 +46,13 @@ from scheduler.store.models import (
     Round,
 )
 from scheduler.store.ops import (
-    MAX_ATTEMPTS,
-    abandoned_claims,
     acquire_lease,
-    claim_due_mail,
-    claim_mail,
-    due_mail,
-    enqueue_mail,
     get_cursor,
-    mark_sent,
     partners_history,
     record_fact,
     record_inbound,
     release_lease,
-    release_mail,
     set_cursor,
-    settle_mail,
-    take_over_claim,
 )
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

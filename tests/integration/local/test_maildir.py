@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from integrations.local.mail_in import MaildirInbox
-from integrations.local.mail_out import MaildirMailer, file_name
+from integrations.local.maildir import MaildirMailer, file_name
 from scheduler.ports import OutgoingMail, ProviderError
 from scheduler.render.labels import eml_name
 

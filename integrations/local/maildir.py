@@ -1,0 +1,102 @@
+"""Outgoing mail for the local provider when there is no relay at all (the embedded default):
+each message written once into a Maildir outbox that a person can open, with a readable .eml
+copy beside it."""
+
+from __future__ import annotations
+
+import hashlib
+import mailbox
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+from scheduler.ports import OutgoingMail, ProviderError, SendResult
+from scheduler.render.labels import eml_name
+
+
+class MaildirMailer:
+    """Delivers each message into a Maildir outbox, plus a copy in eml/ that opens with a
+    double-click and is named for a person: "2026-12-01 launch kit - Ana Lima & Bo Chen -
+    3f9a1c.eml" (see scheduler.render.labels.eml_name).
+
+    The Maildir file name is derived from the Message-ID, so a message is written at most once
+    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one
+    directory listing. The .eml name is fixed by the stored message too, so a resend writes no
+    second copy. Each file appears whole: written in tmp/, then linked into new/.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, mails: Sequence[OutgoingMail]) -> list[SendResult]:
+        """Every mail reaches all its recipients at once (it is one file).
+
+        Raises:
+            ProviderError: permanent, when the folder cannot be written.
+        """
+        try:
+            # not Maildir(create=True): it leaves an existing folder without tmp/, new/, cur/
+            for part in ("tmp", "new", "cur", "eml"):
+                (self.folder / part).mkdir(parents=True, exist_ok=True)
+            keys = set(mailbox.Maildir(self.folder, create=False).keys())
+            for mail in mails:
+                name = file_name(mail.message_id)
+                if name not in keys:
+                    self._deliver(name, mail.raw)
+                    keys.add(name)
+                readable = eml_name(mail.key, mail.message_id, mail.raw)
+                _write_once(self.folder / "eml" / readable, mail.raw)
+        except OSError as error:
+            message = f"cannot write the outbox {self.folder}: {error}"
+            raise ProviderError(message, permanent=True) from error
+        return [SendResult(mail.message_id, frozenset(mail.recipients)) for mail in mails]
+
+    def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
+        if not (self.folder / "new").is_dir():
+            return {}
+        keys = set(mailbox.Maildir(self.folder, create=False).keys())
+        return {
+            mail.message_id: frozenset(mail.recipients)
+            for mail in mails
+            if file_name(mail.message_id) in keys
+        }
+
+    def _deliver(self, name: str, raw: bytes) -> None:
+        temporary = self.folder / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        _write_synced(temporary, raw)
+        try:
+            os.link(temporary, self.folder / "new" / name)
+        except FileExistsError:
+            pass  # another worker delivered the same message a moment ago
+        finally:
+            temporary.unlink()
+
+
+def file_name(message_id: str) -> str:
+    """A file name for a Message-ID: the id itself without its brackets when that is safe,
+    else a cleaned prefix plus a hash ("~" marks it, and never occurs in a name kept as is)."""
+    bare = message_id.strip().removeprefix("<").removesuffix(">")
+    safe = _UNSAFE.sub("_", bare)
+    if safe == bare and bare and not bare.startswith(".") and len(bare) <= 150:
+        return bare
+    digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:16]
+    return f"{safe.lstrip('.')[:100]}~{digest}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")  # no ":" (Maildir's flag separator), no "/"
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        _write_synced(temporary, data)
+        os.replace(temporary, path)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("xb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
