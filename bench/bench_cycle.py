@@ -23,6 +23,7 @@ program: {{name: Bench, owner: owner@example.com, timezone: America/New_York, st
 provider:
   {{kind: local, people: org.csv, mailbox: mentoring@example.com, outbox: outbox/, inbox: inbox/}}
 meetings: {{hours: "08:00-18:00", days: [Mon, Tue, Wed, Thu, Fri]}}
+participants: {{consent: none}}
 """
 
 

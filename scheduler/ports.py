@@ -111,6 +111,8 @@ class Booking:
     the meeting across moves and cancellation; `sequence` grows with each change. `event_id`
     is the calendar's id of the event when it was booked before: a move then updates that
     very event (a meeting moved after a decline is a new attempt of the same event).
+    `removed` are attendees of the event as it was last written who are not among
+    `attendees` any more (a third who left a trio): this version takes it off their calendars.
     """
 
     key: str
@@ -127,6 +129,7 @@ class Booking:
     pair_id: str = ""
     event_id: str | None = None
     stamp: datetime | None = None  # when this version was made (an invitation's date)
+    removed: tuple[Attendee, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -62,10 +63,22 @@ class LocalCalendar:
         return {}  # .ics files say when people are busy, not when they work
 
     def book(self, bookings: Sequence[Booking]) -> list[Booked]:
+        """A REQUEST to the attendees; and a CANCEL to those `removed` from the event (RFC
+        5546, 3.2.2.4: an organizer who removes an attendee sends them a CANCEL)."""
         return [
-            Booked(booking.key, event_id=booking.uid, mail=(self._mail(booking, "REQUEST"),))
+            Booked(
+                booking.key,
+                event_id=booking.uid,
+                mail=(self._mail(booking, "REQUEST"), *self._removals(booking)),
+            )
             for booking in bookings
         ]
+
+    def _removals(self, booking: Booking) -> tuple[OutgoingMail, ...]:
+        if not booking.removed:
+            return ()
+        gone = replace(booking, attendees=booking.removed, removed=())
+        return (self._mail(gone, "CANCEL", suffix=":removed"),)
 
     def cancel(self, cancellations: Sequence[Cancellation]) -> list[Cancelled]:
         return [
@@ -87,10 +100,10 @@ class LocalCalendar:
                 facts.append(_keyed(fact, identity))
         return ChangeBatch(facts, batch.cursor, more=bool(batch.messages))
 
-    def _mail(self, booking: Booking, method: str) -> OutgoingMail:
+    def _mail(self, booking: Booking, method: str, suffix: str = "") -> OutgoingMail:
         cancel = method == "CANCEL"
         kind = "cancel" if cancel else "invite"
-        key = f"{kind}:{booking.key}:{booking.sequence}"
+        key = f"{kind}:{booking.key}:{booking.sequence}{suffix}"
         subject = f"Cancelled: {booking.summary}" if cancel else booking.summary
         text = "This conversation is cancelled and off your calendars." if cancel else None
         message_id = make_message_id(key, booking.organizer.email.rpartition("@")[2])

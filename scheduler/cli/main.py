@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scheduler.cli.pairs:pairs",
         "List pairs, or pause, resume, end or skip one as HR.",
     ),
+    "explain": (
+        "scheduler.cli.explain:explain",
+        "Why a person is paired with whom, or why they wait; their meetings and emails.",
+    ),
     "parse-reply": (
         "scheduler.cli.parse_reply:parse_reply",
         "Print, as JSON, what Tandem reads in an email: why it did (or did not) pause, and the "

@@ -10,12 +10,14 @@ without changing it, so a preview of a running program pairs only the people who
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.core.cadence import meeting_targets, next_to_book
+from scheduler.core.consent import asks_first, standing
 from scheduler.core.model import Person
 from scheduler.core.planning import DueMeeting, plan_slots, window_of
 from scheduler.core.slots import NoSlot, Slot
@@ -47,6 +49,7 @@ class PreviewSettings:
     seed: int | None
     state: RoundState
     secret: bytes | None
+    answers: Mapping[str, tuple[str | None, datetime | None]] = field(default_factory=dict)
 
 
 PLACEHOLDER_SECRET = b"preview: the program has no reply-address key yet"
@@ -62,11 +65,21 @@ def write_preview(
     out.mkdir(parents=True, exist_ok=True)
     if due_on is not None and due_on > today:
         return [f"no round is due until {due_on}: `tandem run` would pair nobody now"]
+    consent = program.participants
+    if asks_first(consent.consent) and today < program.program.start:
+        return [f"pairs are made from {program.program.start}: `tandem run` would pair nobody now"]
     people = [
         p
         for p in select_participants(roster.people, program.participants)
-        if p.email not in settings.state.taken and p.level is not None
+        if p.email not in settings.state.taken
+        and p.level is not None
+        and _willing(p.email, program, settings, zone, today)
     ]
+    if asks_first(consent.consent) and not people:
+        return [
+            f"participants.consent is {consent.consent}: nobody may be paired yet "
+            "(invitations go out first); `tandem run` would pair nobody now"
+        ]
     number = settings.state.number
     seed = settings.seed if settings.seed is not None else program_seed(program, number)
     result = decide_round(program, people, settings.state, seed)
@@ -113,6 +126,17 @@ def write_preview(
     if settings.secret is None:
         lines.append("reply addresses are placeholders: the program has no reply-address key yet")
     return lines
+
+
+def _willing(
+    email: str, program: Program, settings: PreviewSettings, zone: ZoneInfo, today: date
+) -> bool:
+    """Whether `tandem run` may pair this person today, by the consent rule and what the
+    store holds of their answer (nobody asked yet: not before their invitation's notice)."""
+    answer, invited = settings.answers.get(email, (None, None))
+    invited_on = invited.astimezone(zone).date() if invited else None
+    rules = program.participants
+    return standing(rules.consent, answer, invited_on, rules.notice, today).may_pair  # type: ignore[arg-type]
 
 
 PLAN_COLUMNS = ["pair", "meeting", "target", "start_utc", "outside_hours", "problem"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,7 @@ def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> 
     from scheduler.program.rounds import EMPTY
     from scheduler.settings import peek_settings
     from scheduler.steps.rounds import round_state
+    from scheduler.steps.waiting import stored_answers
     from scheduler.store.engine import peek_store
 
     program = load_program(config)
@@ -87,16 +89,19 @@ def preview(config: Path, out: Path, seed: int | None, now_text: str | None) -> 
     settings = peek_settings(program.source.parent)
     store = peek_store(settings.database_url)
     state = EMPTY
+    now = moment(now_text)
+    answers: dict[str, tuple[str | None, datetime | None]] = {}
     if store is not None:
         with store.session() as s:
             state = round_state(s)
+            answers = stored_answers(s)
         store.close()
     lines = write_preview(
         program,
         roster,
         build_calendar(program),
         out,
-        PreviewSettings(moment(now_text), seed, state, settings.secret or None),
+        PreviewSettings(now, seed, state, settings.secret or None, answers),
     )
     for line in lines:
         click.echo(line)

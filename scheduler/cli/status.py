@@ -30,6 +30,7 @@ def status(config: Path) -> None:
     with rt.store.session() as s:
         for line in [
             *_counts(s),
+            *_people(rt, s),
             *_at_risk(s),
             *_failed_meetings(s),
             *_stretched(s),
@@ -53,6 +54,26 @@ def _counts(s: Session) -> list[str]:
     inbound = s.execute(select(Inbound.outcome, func.count()).group_by(Inbound.outcome)).all()
     shown = ", ".join(f"{n} {k or 'pending'}" for k, n in sorted(inbound, key=str))
     lines.append(f"inbox: {shown or 'none'}")
+    return lines
+
+
+def _people(rt: Runtime, s: Session) -> list[str]:
+    """Answers to the invitations (issue 10), and who waits for a peer and why."""
+    from scheduler.steps.rounds import round_state
+    from scheduler.steps.waiting import consent_counts, who_waits
+
+    counts = consent_counts(s)
+    lines = []
+    if rt.program.participants.consent != "none" or any(counts.values()):
+        lines.append(
+            f"invitations: invited {counts['invited']} (no answer yet), joined "
+            f"{counts['joined']}, declined {counts['declined']}, left {counts['left']}"
+        )
+    waiters = who_waits(rt, s, datetime.now(UTC), round_state(s))
+    lines.append(f"waiting for a peer: {len(waiters)}")
+    lines.extend(f"  {w.name}: {w.reason}" for w in waiters[:SHOWN])
+    if len(waiters) > SHOWN:
+        lines.append(f"  and {len(waiters) - SHOWN} more")
     return lines
 
 

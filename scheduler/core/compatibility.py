@@ -7,7 +7,7 @@ class, and an Euler tour of the reporting tree."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.core.model import Person
 
@@ -231,3 +231,35 @@ def _euler_tour(
     for person in sorted(everyone - set(entered)):  # people on a cycle with no root
         walk(person)
     return [entered[e] for e in emails], [left[e] for e in emails]
+
+
+def reasons_apart(
+    a: Person,
+    b: Person,
+    rules: PairingRules,
+    history: Iterable[Collection[str]] = (),
+    managers: Mapping[str, str | None] | None = None,
+) -> list[str]:
+    """Each rule that keeps `a` and `b` from being paired, in words; [] when they may meet.
+    Agrees with `Graph.compatible` (a property test holds it to that); for `tandem explain`."""
+    if a.level is None or b.level is None:
+        return ["no level is known for one of them"]
+    found = []
+    if abs(a.level - b.level) > rules.level_tolerance:
+        found.append(f"levels {a.level} and {b.level} differ by more than {rules.level_tolerance}")
+    if rules.avoid_same_department and a.department.casefold() == b.department.casefold():
+        found.append("the same department")
+    if rules.zones_meet is not None and not rules.zones_meet(frozenset({a.timezone, b.timezone})):
+        found.append("no common time inside both working hours")
+    only_the_line = replace(
+        rules,
+        level_tolerance=max(a.level, b.level),
+        avoid_same_department=False,
+        avoid_repeats=False,
+        zones_meet=None,
+    )
+    if not Graph.build([a, b], only_the_line, (), managers).compatible(0, 1):
+        found.append("in one reporting line")
+    if rules.avoid_repeats and any({a.email, b.email} <= set(group) for group in history):
+        found.append("paired before")
+    return found

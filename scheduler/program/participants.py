@@ -52,3 +52,28 @@ def _within(unit: str, named: str) -> bool:
     """An organisational unit is the named one or below it, without regard to case."""
     unit, named = unit.strip().rstrip("/").casefold(), named.strip().rstrip("/").casefold()
     return bool(unit) and (unit == named or unit.startswith(named + "/"))
+
+
+def selection_reason(person: Person, rules: Participants) -> tuple[bool, str]:
+    """Whether `person` is selected, and by which rule, in words; for `tandem explain`."""
+    if _any_rule(rules.include) and not _matches(person, rules.include):
+        return False, "not named by participants.include"
+    if _matches(person, rules.exclude):
+        return False, f"excluded by participants.exclude ({_which(person, rules.exclude)})"
+    if _any_rule(rules.include):
+        return True, f"named by participants.include ({_which(person, rules.include)})"
+    return True, "everyone in the directory takes part (participants.include names nobody)"
+
+
+def _which(person: Person, selection: Selection) -> str:
+    rules = []
+    if person.department.casefold() in {d.casefold() for d in selection.departments}:
+        rules.append(f"department {person.department}")
+    if person.email in selection.emails:
+        rules.append("their address")
+    if person.level is not None and person.level in selection.levels:
+        rules.append(f"level {person.level}")
+    rules.extend(f"group {g}" for g in sorted(groups_of(person) & set(selection.groups)))
+    unit = person.attributes.get("org_unit", "")
+    rules.extend(f"org unit {u}" for u in selection.org_units if _within(unit, u))
+    return ", ".join(rules)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from scheduler.core.cadence import meeting_targets
 from scheduler.core.model import Person, add_span
 from scheduler.core.pairing import PairingResult, PairingRules, pair_people
 from scheduler.core.zone_overlap import zones_meet_rule
@@ -86,3 +87,19 @@ def rules_of(program: Program) -> PairingRules:
             start=program.program.start,
         ),
     )
+
+
+def program_end(program: Program) -> date:
+    """The program's last day: `program.end`, else the last meeting of the cadence counted
+    from the program's start. No pair is made after it, and each pair still active then is
+    closed (issue 10, item 4)."""
+    if program.program.end is not None:
+        return program.program.end
+    return meeting_targets(program.program.start, program.cadence)[-1].target
+
+
+def pair_end(program: Program, start: date) -> date:
+    """The last day of a pair that started on `start`: its last meeting by the cadence, or the
+    program's end when that comes first."""
+    last = meeting_targets(start, program.cadence)[-1].target
+    return min(last, program_end(program))

@@ -53,6 +53,8 @@ from scheduler.render.local_time import DEFAULT_LOCALE
 
 ReportingLine = Literal["direct", "chain", "off"]
 OddOneOut = Literal["trio", "wait"]
+Consent = Literal["none", "opt_out", "opt_in"]
+Joiners = Literal["now", "next_round"]
 Video = Literal["auto", "meet", "teams", "none"]
 Organizer = Literal["mailbox", "peer"]
 NewSlot = Literal["book", "propose"]
@@ -84,6 +86,18 @@ class ProgramDetails(Section):
     timezone: TimeZone = "UTC"
     locale: LocaleTag = DEFAULT_LOCALE
     start: StartDate = Field(examples=["2027-01-11"])
+    # the last day of the program; without it, the end of the cadence counted from `start`
+    end: StartDate | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> ProgramDetails:
+        if self.end is not None and self.end <= self.start:
+            raise invalid(
+                f"end {self.end} is not after start {self.start}",
+                "give the program's last day, after its start",
+                at="end",
+            )
+        return self
 
 
 class ProviderBase(Section):
@@ -173,6 +187,10 @@ class Selection(Section):
 class Participants(Section):
     include: Selection = Selection()
     exclude: Selection = Selection()
+    # none: everyone selected is paired; opt_out: each is invited `notice` before their first
+    # pairing and a "no thanks" keeps them out; opt_in: only those who reply "join" are paired
+    consent: Annotated[Consent, one_of(Consent)] = "opt_out"
+    notice: CalendarSpan = Span(5, Unit.DAYS)
 
 
 class Pairing(Section):
@@ -181,6 +199,8 @@ class Pairing(Section):
     avoid_same_department: bool = False
     avoid_repeats: bool = True
     odd_one_out: Annotated[OddOneOut, one_of(OddOneOut)] = "trio"
+    # someone new who waits: paired at the next cycle (now), or at the next round
+    joiners: Annotated[Joiners, one_of(Joiners)] = "now"
 
 
 class Rounds(Section):

@@ -50,6 +50,15 @@ Per kind:
                   meetings_held, meetings_missed}, at_risk [pair names], at_risk_why {name:
                   why}, waiting [{name, reason}],
                   chart_cid
+    closing       held (how many of the pair's conversations were held); the program has
+                  ended and nothing more is booked
+Context of the kinds that go to one person about taking part (invitation, consent_reply):
+    program, recipient (the person, same shape as a peer), reply_address (their own),
+    cadence_text, commands (the words of the invitation email: join, leave, no thanks, help)
+    invitation    consent ("opt_out" or "opt_in"), pairs_on (the first day they may be
+                  paired, in words)
+    consent_reply outcome ("joined", "declined", "left", "unclear"), not_understood (their
+                  first line when unclear, else "")
 No kind ever receives the text of a peer's reply beyond help's `not_understood`, which goes
 back only to its author.
 """
@@ -81,6 +90,9 @@ KINDS = (
     "help",
     "owner_digest",
     "no_time",
+    "closing",
+    "invitation",
+    "consent_reply",
 )
 _PARTS = ("subject.txt", "txt", "html")
 

@@ -17,8 +17,8 @@ from scheduler.ports import OutgoingMail
 from scheduler.program.schema import Program
 from scheduler.render.kits import Kits, Rendered, build_email, starts_local
 from scheduler.render.local_time import Reader, month_words, reader_locale, zone_name
-from scheduler.replies.address import reply_address
-from scheduler.replies.commands import help_rows
+from scheduler.replies.address import person_tag, reply_address
+from scheduler.replies.commands import INVITATION, help_rows
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,50 @@ def pair_context(
     }
 
 
+def person_reply_address(program: Program, email: str, secret: bytes) -> str:
+    """The address a person replies to about taking part (join, no thanks, leave)."""
+    return reply_address(program.provider.mailbox, person_tag(email), secret)
+
+
+def person_mail(
+    kits: Kits,
+    program: Program,
+    person: Person,
+    *,
+    kind: str,
+    key: str,
+    extra: Mapping[str, object],
+    secret: bytes,
+    now: datetime,
+) -> OutgoingMail:
+    """`kind` (invitation, consent_reply) to one person about taking part, with their own
+    reply address: its context is documented in scheduler/render/kits.py."""
+    details = program.program
+    address = person_reply_address(program, person.email, secret)
+    context: dict[str, object] = {
+        "program": {
+            "name": details.name,
+            "purpose": details.purpose.strip(),
+            "owner": details.owner,
+            "owner_name": details.owner_name or details.name + " team",
+        },
+        "recipient": _peer(person, details.locale),
+        "reply_address": address,
+        "cadence_text": cadence_text(program.cadence, details.start, details.locale),
+        "commands": help_rows("en", INVITATION),
+        "meetings": [],
+        **extra,
+    }
+    rendered = kits.render(kind, context)
+    to = [(person.display_name, person.email)]
+    return compose(program, rendered, kind=kind, key=key, to=to, reply_to=address, now=now)
+
+
 def readers_of(peers: Sequence[Person], program_locale: str) -> list[Reader]:
     """Who reads a pair's emails: each peer's first name, zone, and locale (their directory's
     `locale` column when Babel knows it, else the program's)."""
     return [
-        Reader(
-            _first_name(p), p.timezone, reader_locale(p.attributes.get("locale"), program_locale)
-        )
+        Reader(first_name(p), p.timezone, reader_locale(p.attributes.get("locale"), program_locale))
         for p in peers
     ]
 
@@ -102,7 +139,7 @@ def meeting_shown(
 def outside_hours(odd_minutes: Mapping[str, int], peers: Sequence[Person]) -> list[str]:
     """["Dev: 45 minutes"] for a meeting outside someone's hours (issue 9, item 2)."""
     return [
-        f"{_first_name(p)}: {odd_minutes[p.email]} minutes"
+        f"{first_name(p)}: {odd_minutes[p.email]} minutes"
         for p in peers
         if odd_minutes.get(p.email)
     ]
@@ -210,7 +247,7 @@ def _peer(person: Person, locale: str) -> dict[str, str]:
     the introductions are one text for the whole pair."""
     return {
         "name": person.display_name,
-        "first_name": _first_name(person),
+        "first_name": first_name(person),
         "email": person.email,
         "title": person.title,
         "department": person.department,
@@ -218,6 +255,6 @@ def _peer(person: Person, locale: str) -> dict[str, str]:
     }
 
 
-def _first_name(person: Person) -> str:
+def first_name(person: Person) -> str:
     name = person.display_name
     return name.split()[0] if person.name else name

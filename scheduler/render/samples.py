@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from scheduler.render.kits import KINDS, starts_local
 from scheduler.render.local_time import Reader, day_words, zone_name
-from scheduler.replies.address import reply_address
-from scheduler.replies.commands import help_rows
+from scheduler.replies.address import person_tag, reply_address
+from scheduler.replies.commands import INVITATION, help_rows
 
 PROGRAM_LOCALE = "en-US"
 ZONES = ("America/New_York", "Europe/Berlin")
@@ -62,6 +62,13 @@ def _samples() -> dict[str, dict[str, object]]:
         "commands": help_rows(),
     }
     by_name = str(peers[0]["name"])
+    tag = person_tag(str(peers[0]["email"]))
+    asking: dict[str, object] = {
+        "recipient": peers[0],
+        "reply_address": reply_address("mentoring@example.com", tag, b"sample"),
+        "commands": help_rows("en", INVITATION),
+        "meetings": [],
+    }
     extra: dict[str, dict[str, object]] = {
         "launch_kit": {"booked": True, "meetings": meetings[:2]},  # book_ahead is 2 by default
         "nudge": {
@@ -107,8 +114,17 @@ def _samples() -> dict[str, dict[str, object]]:
                 "slot within 7 days of 2027-02-09)",
             },
             "waiting": [{"name": "Sam Osei", "reason": "no peer at a similar level yet"}],
+            "consent": {"invited": 4, "joined": 52, "declined": 3, "left": 1},
+            "final": None,
             "chart_cid": "chart.p7k2m9q4@example.com",
         },
+        "closing": {"meetings": [], "held": 11},
+        "invitation": {
+            **asking,
+            "consent": "opt_out",
+            "pairs_on": day_words(date(2027, 1, 11), PROGRAM_LOCALE),
+        },
+        "consent_reply": {**asking, "outcome": "joined", "not_understood": ""},
     }
     return {kind: {**base, **extra[kind]} for kind in KINDS}
 
@@ -122,9 +138,21 @@ VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
     "ended": ({"by_name": "", "reason": "the planned conversations are over"},),
     "confirmation": ({"by_name": "", "meetings": [], "about": None},),
     "help": ({"not_understood": ""},),
+    "closing": ({"held": 1}, {"held": 0}),
+    "invitation": ({"consent": "opt_in"},),
+    "consent_reply": (
+        {"outcome": "declined"},
+        {"outcome": "left"},
+        {"outcome": "unclear", "not_understood": "maybe later"},
+        {"outcome": "unclear"},
+    ),
     "owner_digest": (
         {"at_risk": [], "at_risk_why": {}, "waiting": []},
         {"recipient": {**_NOBODY, "department": "", "timezone": "Central European Time"}},
+        {
+            "consent": {"invited": 0, "joined": 0, "declined": 0, "left": 0},
+            "final": {"pairs": 48, "meetings_held": 512, "held_rate": 81, "kept_to_end": 39},
+        },
     ),
 }
 """The contexts that take the other branches of the built-in templates."""

@@ -1,5 +1,7 @@
-"""Per-pair reply addresses on the program mailbox, signed so that nobody can guess another
-pair's address and steer it: "mentoring+<pair id>.<token>@example.com"."""
+"""Reply addresses on the program mailbox, one per pair and one per person, signed so that
+nobody can guess another's address and steer it: "mentoring+<tag>.<token>@example.com", where
+the tag is a pair's id ("p7k2m9q4x") or, for the emails that ask a person whether to take part,
+the person's tag ("u3f9a1c2d0", see `person_tag`)."""
 
 from __future__ import annotations
 
@@ -42,10 +44,23 @@ def reply_address(mailbox: str, pair_id: str, secret: bytes) -> str:
     return f"{tagged}@{domain}"
 
 
-def pair_from_address(address: str, mailbox: str, secret: bytes) -> str | None:
-    """The pair id an address was made for, or None when the address is not a reply address
-    of this mailbox or its token does not verify. Case is ignored throughout, since some
-    gateways upper-case addresses; a display name around the address is tolerated."""
+def person_tag(email: str) -> str:
+    """The tag that names a person in a reply address: "u" and 9 characters of a hash of
+    their address (not the address itself, which the tag must not show)."""
+    digest = hashlib.sha256(email.strip().lower().encode()).digest()
+    return "u" + base64.b32encode(digest).decode("ascii")[:9].lower()
+
+
+def is_person_tag(tag: str) -> bool:
+    """Whether a tag names a person (pair ids start with "p")."""
+    return tag.startswith("u")
+
+
+def tag_from_address(address: str, mailbox: str, secret: bytes) -> str | None:
+    """The tag (a pair id or a person's tag) an address was made for, or None when the
+    address is not a reply address of this mailbox or its token does not verify. Case is
+    ignored throughout, since some gateways upper-case addresses; a display name around the
+    address is tolerated."""
     _, bare = parseaddr(address)
     try:
         local, domain = _split(bare.lower())

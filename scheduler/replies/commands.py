@@ -2,11 +2,12 @@
 command runner, src/mailman/runners/command.py): per command its words in en/de/fr/es, an
 example that reads as it, what it does, and in which of Tandem's emails it is offered.
 
-The pair's emails offer pause, resume, end, skip, reschedule and help. The consent words
-(join, leave, no thanks) belong to the invitation email that asks a person whether to take
-part: they are read there only, never shown in a paired peer's HELP list, and words may mean
-different commands in the two ("abmelden", "opt-out" end a pairing in a pair's emails and
-leave the program in the invitation).
+The pair's emails offer pause, resume, end, skip, reschedule, leave and help. The consent
+words (join, leave, no thanks) belong to the invitation email that asks a person whether to
+take part; "leave" is also offered in a pair's emails (a person may leave the program at any
+time, issue 10), but there only with its own words (`pair_words`): words may mean different
+commands in the two ("abmelden", "opt-out" end a pairing in a pair's emails and leave the
+program in the invitation).
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ class CommandEntry:
     objects: frozenset[str] | None = None
     weak: bool = False
     answered_elsewhere: bool = True
+    pair_words: Mapping[str, tuple[str, ...]] | None = None
+    pair_examples: Mapping[str, str] | None = None
+
+    def words_in(self, email: str) -> Mapping[str, tuple[str, ...]]:
+        """Its words in a reply to `email`: a pair's emails may read fewer."""
+        return self.pair_words if email == PAIR and self.pair_words else self.words
+
+    def example_in(self, email: str, language: str) -> str:
+        examples = self.pair_examples if email == PAIR and self.pair_examples else self.examples
+        return examples[language]
 
 
 COMMANDS: tuple[CommandEntry, ...] = (
@@ -215,8 +226,21 @@ COMMANDS: tuple[CommandEntry, ...] = (
             "fr": "Vous retire du programme : plus de binôme, plus d'e-mails.",
             "es": "Te saca del programa: no vuelves a tener pareja ni recibes más correos.",
         },
-        offered_in=frozenset({INVITATION}),
+        offered_in=BOTH,
         objects=words.PROGRAM,
+        # "leave" alone is too common in a pair's replies ("I'm on leave next week").
+        pair_words={
+            "en": ("leave the program", "leave the programme"),
+            "de": ("austreten",),
+            "fr": ("quitter le programme", "me désinscrire"),
+            "es": ("darme de baja",),
+        },
+        pair_examples={
+            "en": "leave the program",
+            "de": "austreten",
+            "fr": "quitter le programme",
+            "es": "darme de baja",
+        },
     ),
     CommandEntry(
         Command.NO_THANKS,
@@ -245,15 +269,16 @@ COMMANDS: tuple[CommandEntry, ...] = (
 
 def help_rows(language: str = "en", email: str = PAIR) -> list[dict[str, str]]:
     """The HELP list's rows for a reply to `email`, one per command it offers:
-    {word, example, description}. A paired peer's list never shows the consent words."""
+    {word, example, description}. A paired peer's list shows "leave" but not "join" or
+    "no thanks"."""
     if language not in LANGUAGES:
         raise ValueError(f"no reply words in {language!r}; there are {', '.join(LANGUAGES)}")
     if email not in EMAILS:
         raise ValueError(f"no email {email!r}; there are {', '.join(EMAILS)}")
     return [
         {
-            "word": entry.words[language][0],
-            "example": entry.examples[language],
+            "word": entry.words_in(email)[language][0],
+            "example": entry.example_in(email, language),
             "description": entry.descriptions[language],
         }
         for entry in COMMANDS

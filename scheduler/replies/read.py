@@ -168,10 +168,10 @@ def _vocabulary(email: str) -> Vocabulary:
             key(word): entry.command.value
             for entry in entries
             for language in LANGUAGES
-            for word in entry.words[language]
+            for word in entry.words_in(email)[language]
         },
         # German closes a clause with its verb ("können wir das Treffen verschieben?").
-        verb_last=frozenset(key(word) for entry in entries for word in entry.words["de"]),
+        verb_last=frozenset(key(word) for entry in entries for word in entry.words_in(email)["de"]),
         objects={e.command.value: e.objects for e in entries if e.objects is not None},
         weak=frozenset(entry.command.value for entry in entries if entry.weak),
         cancel=bool(commands & {Command.END, Command.SKIP}),

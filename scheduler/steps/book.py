@@ -90,6 +90,7 @@ def booking_of(rt: Runtime, s: Session, meeting: Meeting, now: datetime) -> Book
         pair_id=meeting.pair_id,
         event_id=meeting.event_id,
         stamp=now,
+        removed=tuple(Attendee(email, "") for email in meeting.removed_attendees or ()),
     )
 
 
@@ -118,6 +119,7 @@ def _settle_bookings(
             continue  # changed meanwhile: the next pass books or cancels the new version
         meeting.state, meeting.updated_at = "booked", now
         meeting.calendar_error, meeting.calendar_attempts = None, 0
+        meeting.removed_attendees = None  # off their calendars now
         pair = s.get_one(Pair, meeting.pair_id)
         pair.booking_problem = pair.booking_problem_at = None
         names = " & ".join(a.name or a.email for a in booking.attendees)

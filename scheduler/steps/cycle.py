@@ -9,6 +9,9 @@ from scheduler.runtime import Report, Runtime
 from scheduler.steps import (
     book,
     calendar_sync,
+    closing,
+    consent,
+    departures,
     digest,
     inbox,
     kits,
@@ -25,11 +28,14 @@ from scheduler.steps import (
 Step = Callable[[Runtime, datetime], Report]
 STEPS: tuple[tuple[str, Step], ...] = (
     ("Reading the directory", people_sync.sync_people),
-    ("Pairing people who wait", rounds.pair_round),
     ("Reading the program mailbox", inbox.read_inbox),
     ("Reading calendar changes", calendar_sync.read_changes),
+    ("Seeing who left", departures.see_departures),
+    ("Inviting people", consent.invite_people),
+    ("Pairing people who wait", rounds.pair_round),
     ("Ending pauses that are due", lifecycle.resume_due),
     ("Following up on skipped meetings", nudges.keep_pairs),
+    ("Closing the program", closing.close_program),
     ("Moving meetings", moves.move_meetings),
     ("Finding slots", plan.plan_meetings),
     ("Updating calendars", book.book_meetings),

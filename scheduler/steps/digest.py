@@ -17,8 +17,11 @@ from scheduler.core.message_ids import make_message_id
 from scheduler.render.kits import and_list, build_email
 from scheduler.render.local_time import zone_name
 from scheduler.runtime import Report, Runtime
+from scheduler.steps.closing import program_over
+from scheduler.steps.rounds import round_state
+from scheduler.steps.waiting import consent_counts, who_waits
 from scheduler.store import mail_queue
-from scheduler.store.models import Meeting, Outbox, Pair, PairMember, Round
+from scheduler.store.models import Meeting, Outbox, Pair, PairMember
 from scheduler.store.models import Person as PersonRow
 
 PERIOD = timedelta(days=7)
@@ -111,21 +114,24 @@ def send_owner_digest(rt: Runtime, now: datetime) -> Report:
     program's owner in the outbox."""
     report = Report("digest")
     today = rt.today(now)
-    if today.weekday() != rt.program.followup.digest_day:
+    over = program_over(rt, now)
+    if today.weekday() != rt.program.followup.digest_day and not over:
         return report
     year, week, _ = today.isocalendar()
-    key = f"digest:{year}-W{week:02d}"
+    key = "digest:final" if over else f"digest:{year}-W{week:02d}"
     with rt.store.session() as s:
         sent = s.scalar(select(Outbox.id).where(Outbox.key == key))
         if sent is not None or s.scalar(select(Pair.id).limit(1)) is None:
-            return report  # sent this week already, or no pairs yet to tell of
+            return report  # sent already, or no pairs yet to tell of
         mailbox = rt.program.provider.mailbox
         domain = mailbox.rpartition("@")[2]
         cid = f"chart.{year}-w{week:02d}@{domain}"
         png = chart_png(meetings_per_week(s, now=now.astimezone(rt.zone)))
         owner = rt.program.program.owner
         name = rt.program.program.owner_name or _owner_name(s, owner)
-        rendered = rt.kits.render("owner_digest", _context(rt, s, now, cid, name))
+        context = _context(rt, s, now, cid, name)
+        context["final"] = final_tally(s) if over else None
+        rendered = rt.kits.render("owner_digest", context)
         message_id = make_message_id(key, domain)
         message = build_email(
             rendered,
@@ -148,7 +154,9 @@ def send_owner_digest(rt: Runtime, now: datetime) -> Report:
             raw=message.as_bytes(policy=SMTP),
             now=now,
         ):
-            report.done.append(f"owner's digest for {year}-W{week:02d}")
+            report.done.append(
+                "owner's last digest" if over else f"owner's digest for {year}-W{week:02d}"
+            )
     return report
 
 
@@ -184,7 +192,11 @@ def _context(
         "since_start": asdict(stats.since_start),
         "at_risk": list(risky),
         "at_risk_why": risky,
-        "waiting": _waiting(s),
+        "waiting": [
+            {"name": w.name, "reason": w.reason} for w in who_waits(rt, s, now, round_state(s))
+        ],
+        "consent": consent_counts(s),
+        "final": None,
         "chart_cid": cid,
     }
 
@@ -245,21 +257,22 @@ def at_risk_pairs(s: Session) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _waiting(s: Session) -> list[dict[str, str]]:
-    """The newest round's unpaired people who are still without a pair and still here."""
-    newest = select(Round.waiting).order_by(Round.opened_at.desc(), Round.id.desc()).limit(1)
-    entries = s.scalars(newest).first() or []
-    in_pair = select(PairMember.email).join(Pair).where(Pair.state != "ended")
-    still_waiting = select(PersonRow.email, PersonRow.name).where(
-        PersonRow.email.in_([e["email"] for e in entries]),
-        PersonRow.email.not_in(in_pair),
-        PersonRow.removed_at.is_(None),
-        PersonRow.participating.is_(True),
-    )
-    here = {email: name or email for email, name in s.execute(still_waiting)}
-    return [
-        {"name": here[e["email"]], "reason": e["reason"]} for e in entries if e["email"] in here
-    ]
+def final_tally(s: Session) -> dict[str, int]:
+    """The whole program in four numbers, for the owner's last digest: pairs made, meetings
+    held, the share of due meetings held (in whole percent), and pairs still going at the end."""
+    pairs = s.scalar(select(func.count(Pair.id))) or 0
+    counts = {
+        state: n
+        for state, n in s.execute(
+            select(Meeting.state, func.count())
+            .where(Meeting.state.in_(("held", "skipped")))
+            .group_by(Meeting.state)
+        )
+    }
+    held, due = counts.get("held", 0), counts.get("held", 0) + counts.get("skipped", 0)
+    kept = s.scalar(select(func.count(Pair.id)).where(Pair.ended_why == "completed")) or 0
+    rate = round(100 * held / due) if due else 0
+    return {"pairs": pairs, "meetings_held": held, "held_rate": rate, "kept_to_end": kept}
 
 
 def _owner_name(s: Session, owner: str) -> str | None:

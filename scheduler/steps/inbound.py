@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.ports import MeetingFact
-from scheduler.render.messages import compose, pair_context
-from scheduler.replies.address import pair_from_address, reply_address
+from scheduler.render.messages import compose, pair_context, person_mail
+from scheduler.replies.address import is_person_tag, person_tag, reply_address, tag_from_address
+from scheduler.replies.commands import INVITATION
 from scheduler.replies.mail_checks import (
     authentication_passes,
     recipient_addresses,
@@ -26,6 +27,7 @@ from scheduler.replies.mail_checks import (
 )
 from scheduler.replies.read import Command, read_reply
 from scheduler.runtime import Runtime
+from scheduler.steps.departures import leave_pair
 from scheduler.steps.lifecycle import apply_command
 from scheduler.steps.outbox import queue
 from scheduler.steps.queries import pair_peers, person_of
@@ -38,7 +40,13 @@ log = logging.getLogger(__name__)
 def handle_reply(
     rt: Runtime, s: Session, message: EmailMessage, logged: Inbound, now: datetime
 ) -> None:
-    """Decide what one reply means and do it; record the outcome and why on `logged`."""
+    """Decide what one reply means and do it; record the outcome and why on `logged`. A
+    reply about taking part (to an invitation or its answers) acts on the person; any other
+    on their pair."""
+    person = _person_asked(rt, s, message)
+    if person is not None:
+        _consent_reply(rt, s, message, person, logged, now)
+        return
     reading = read_reply(message, today=rt.today(now))
     logged.command = reading.command.name.lower() if reading.command else None
     if not reading.acts:
@@ -64,7 +72,11 @@ def handle_reply(
         _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
         return
     member = s.scalars(
-        select(PairMember.email).where(PairMember.pair_id == pair.id, PairMember.email == sender)
+        select(PairMember.email).where(
+            PairMember.pair_id == pair.id,
+            PairMember.email == sender,
+            PairMember.left_at.is_(None),
+        )
     ).first()
     actor = member or _member_email(s, pair, sender)
     if reading.command is None and not reading.answer:
@@ -77,6 +89,11 @@ def handle_reply(
             "answered" if sent else "ignored",
             reading.reason + ("" if sent else "; help was sent today already"),
         )
+        return
+    if reading.command is Command.LEAVE and actor is not None:
+        row = s.get_one(PersonRow, actor)
+        done = take_part(rt, s, row, "left", logged, now)
+        _record(logged, "acted", f"{reading.reason}: {done}")
         return
     done = apply_command(
         rt,
@@ -92,10 +109,121 @@ def handle_reply(
     _record(logged, "acted", f"{reading.reason}: {done}")
 
 
+ANSWERS = {Command.JOIN: "joined", Command.NO_THANKS: "declined", Command.LEAVE: "left"}
+
+
+def _consent_reply(
+    rt: Runtime, s: Session, message: EmailMessage, row: PersonRow, logged: Inbound, now: datetime
+) -> None:
+    """A reply to an invitation (or to its answers): join, no thanks, leave, or help; only
+    from the person it was sent to."""
+    reading = read_reply(message, today=rt.today(now), email=INVITATION)
+    logged.command = reading.command.name.lower() if reading.command else None
+    if not reading.acts:
+        _record(logged, "ignored", reading.reason)
+        return
+    senders = sender_addresses(message)
+    if len(senders) != 1 or senders[0] not in {row.email, *(a.lower() for a in row.aliases)}:
+        _record(logged, "rejected", "the sender is not the person the invitation was sent to")
+        log.info("reply about taking part from someone else ignored")
+        return
+    if authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+        _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
+        return
+    if reading.command is None and not reading.answer:
+        _record(logged, "ignored", reading.reason)
+        return
+    answer = ANSWERS.get(reading.command) if reading.command else None
+    if answer is None:
+        sent = _consent_mail(rt, s, row, "unclear", reading.unclear, f"{logged.id}", now)
+        outcome = "answered" if sent else "ignored"
+        _record(logged, outcome, reading.reason)
+        return
+    done = take_part(rt, s, row, answer, logged, now)
+    _record(logged, "acted", f"{reading.reason}: {done}")
+
+
+def take_part(
+    rt: Runtime, s: Session, row: PersonRow, answer: str, logged: Inbound, now: datetime
+) -> str:
+    """Keep a person's answer ("joined", "declined", "left"), take them out of their pair when
+    it takes them out, and confirm it to them; what was done, for the log. Saying the same
+    twice changes nothing and is confirmed once."""
+    if row.consent == answer:
+        return f"already {answer}: nothing changes"
+    row.consent, row.consent_at = answer, now  # type: ignore[assignment]
+    if answer != "joined":
+        for pair in _pairs_of(s, row.email):
+            leave_pair(rt, s, pair, row.email, now)
+    _consent_mail(rt, s, row, answer, "", f"{logged.id}", now)
+    return {"joined": "joins the program", "declined": "not paired", "left": "left the program"}[
+        answer
+    ]
+
+
+def _pairs_of(s: Session, email: str) -> list[Pair]:
+    return list(
+        s.scalars(
+            select(Pair)
+            .join(PairMember)
+            .where(PairMember.email == email, PairMember.left_at.is_(None), Pair.state != "ended")
+            .with_for_update()
+        )
+    )
+
+
+def _consent_mail(
+    rt: Runtime, s: Session, row: PersonRow, outcome: str, unclear: str, cause: str, now: datetime
+) -> bool:
+    """The answer to a reply about taking part, to that person only; an unclear reply gets
+    the list of words at most once a day."""
+    tag = person_tag(row.email)
+    key = (
+        f"consent:{tag}:unclear:{rt.today(now)}"
+        if outcome == "unclear"
+        else f"consent:{tag}:mail:{cause}"
+    )
+    mail = person_mail(
+        rt.kits,
+        rt.program,
+        person_of(row),
+        kind="consent_reply",
+        key=key,
+        extra={"outcome": outcome, "not_understood": unclear},
+        secret=rt.secret,
+        now=now,
+    )
+    return queue(s, mail, pair_id=None, now=now)
+
+
+def _person_asked(rt: Runtime, s: Session, message: EmailMessage) -> PersonRow | None:
+    """The person a reply about taking part is for: by the person's reply address, or by the
+    thread of an email that asked them (an invitation, or an answer to one)."""
+    mailbox = rt.program.provider.mailbox
+    for address in recipient_addresses(message):
+        tag = tag_from_address(address, mailbox, rt.secret)
+        if tag is not None:
+            if not is_person_tag(tag):
+                return None
+            return s.scalars(select(PersonRow).where(PersonRow.tag == tag)).first()
+    thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
+    if not thread:
+        return None
+    keys = s.scalars(
+        select(Outbox.key).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_(None))
+    ).all()
+    for key in keys:
+        kind, _, rest = key.partition(":")
+        if kind in ("invitation", "consent"):
+            tag = rest.partition(":")[0]
+            return s.scalars(select(PersonRow).where(PersonRow.tag == tag)).first()
+    return None
+
+
 def _pair_of(rt: Runtime, s: Session, message: EmailMessage) -> Pair | None:
     mailbox = rt.program.provider.mailbox
     for address in recipient_addresses(message):
-        pair_id = pair_from_address(address, mailbox, rt.secret)
+        pair_id = tag_from_address(address, mailbox, rt.secret)
         if pair_id is not None:
             return s.get(Pair, pair_id, with_for_update=True)
     thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()

@@ -173,6 +173,7 @@ def _end(rt: Runtime, s: Session, pair: Pair, by_name: str, cause: str, now: dat
         now,
         f"ended by {by_name or 'the program'}",
     )
+    pair.ended_why = "peer" if by_name else "hr"
     pair.pending_notice = None
     cancel_meetings(upcoming(s, pair, now), now)
     queue_pair_mail(

@@ -39,8 +39,11 @@ def queue_pair_mail(
     key: str,
     extra: dict[str, object],
     now: datetime,
+    *,
+    only: str | None = None,
 ) -> bool:
-    """Send `kind` to the pair, with its upcoming booked meetings listed; once per key."""
+    """Send `kind` to the pair (or to the one peer `only` names, as the recipient), with its
+    upcoming booked meetings listed; once per key."""
     peers = pair_peers(s, pair.id)
     views = [
         MeetingView(m.number, m.starts_at, m.join_url, m.odd_minutes)
@@ -49,13 +52,19 @@ def queue_pair_mail(
     ]
     context = pair_context(rt.program, pair.id, peers, views, rt.secret, pair.start_date)
     context.update(extra)
+    readers = peers
+    if only is not None:
+        readers = [p for p in peers if p.email == only]
+        shown = context["peers"]
+        assert isinstance(shown, list)
+        context["recipient"] = next(p for p in shown if p["email"] == only)
     mail = pair_mail(
         rt.kits,
         rt.program,
         kind=kind,
         key=key,
         context=context,
-        peers=peers,
+        peers=readers,
         now=now,
         reply_to=reply_address(rt.program.provider.mailbox, pair.id, rt.secret),
     )

@@ -15,6 +15,7 @@ from scheduler.core.model import Person
 from scheduler.ports import CursorExpired, PersonRecord
 from scheduler.program.participants import select_participants
 from scheduler.program.roster import build_roster
+from scheduler.replies.address import person_tag
 from scheduler.runtime import Report, Runtime
 from scheduler.store import ops as store_ops
 from scheduler.store.models import Person as PersonRow
@@ -126,6 +127,7 @@ def _record_of(row: PersonRow) -> PersonRecord:
 def _person_row(person: Person, now: datetime, *, participating: bool) -> dict[str, object]:
     return {
         "email": person.email,
+        "tag": person_tag(person.email),
         "name": person.name,
         "title": person.title,
         "department": person.department,

@@ -19,6 +19,7 @@ from scheduler.core.model import Interval, MeetingTarget
 from scheduler.core.planning import DueMeeting, plan_slots, window_of
 from scheduler.core.slots import NoSlot, Slot, days_text
 from scheduler.faults import crash_point
+from scheduler.program.rounds import program_end
 from scheduler.runtime import Report, Runtime, said_when
 from scheduler.steps.outbox import queue_pair_mail
 from scheduler.steps.queries import UPCOMING, active_pairs
@@ -135,7 +136,10 @@ def _due_meetings(rt: Runtime, now: datetime) -> list[DueMeeting]:
     with rt.store.session() as s:
         for pair, peers in active_pairs(s):
             meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
-            targets = meeting_targets(pair.start_date, rt.program.cadence)
+            end = program_end(rt.program)  # nothing is booked after the program ends
+            targets = [
+                t for t in meeting_targets(pair.start_date, rt.program.cadence) if t.target <= end
+            ]
             numbers = {m.number for m in meetings}
             starts = [m for m in meetings if m.starts_at is not None]
             last = max(starts, key=lambda m: m.number).starts_at if starts else None

@@ -32,11 +32,11 @@ def person_of(row: PersonRow) -> Person:
 
 
 def pair_peers(s: Session, pair_id: str) -> list[Person]:
-    """The peers of a pair, in their order."""
+    """The peers of a pair, in their order; not those who left it."""
     rows = s.scalars(
         select(PersonRow)
         .join(PairMember)
-        .where(PairMember.pair_id == pair_id)
+        .where(PairMember.pair_id == pair_id, PairMember.left_at.is_(None))
         .order_by(PairMember.position)
     )
     return [person_of(r) for r in rows]
@@ -61,7 +61,12 @@ def active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
     """Every active pair with its peers, in two queries."""
     pairs = s.scalars(select(Pair).where(Pair.state == "active").order_by(Pair.id)).all()
     members: dict[str, list[Person]] = defaultdict(list)
-    rows = s.execute(select(PairMember, PersonRow).join(PersonRow).order_by(PairMember.position))
+    rows = s.execute(
+        select(PairMember, PersonRow)
+        .join(PersonRow)
+        .where(PairMember.left_at.is_(None))
+        .order_by(PairMember.position)
+    )
     for member, person in rows:
         members[member.pair_id].append(person_of(person))
     return [(p, members[p.id]) for p in pairs]

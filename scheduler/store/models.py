@@ -42,6 +42,7 @@ PairState = Literal["active", "paused", "ended"]
 MeetingState = Literal["planned", "booked", "held", "skipped", "cancelled", "moved", "failed"]
 MailState = Literal["pending", "sending", "sent", "failed"]
 InboundOutcome = Literal["acted", "ignored", "answered", "rejected"]
+ConsentState = Literal["invited", "joined", "declined", "left"]
 
 PAIR_STATES: tuple[str, ...] = ("active", "paused", "ended")
 MEETING_STATES: tuple[str, ...] = (
@@ -119,6 +120,13 @@ class Person(Base):
     aliases: Mapped[list[str]] = mapped_column(JSONValue, default=list)
     attributes: Mapped[dict[str, str]] = mapped_column(JSONValue, default=dict)
     participating: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True)
+    # names the person in the address of the emails that ask for their consent (migration 0006)
+    tag: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
+    # None (never asked), "invited", "joined", "declined" or "left", and since when; and when
+    # the invitation went out (migration 0006)
+    consent: Mapped[ConsentState | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
+    invited_at: Mapped[datetime | None]
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     removed_at: Mapped[datetime | None]
@@ -151,6 +159,8 @@ class Pair(Base):
     ended_at: Mapped[datetime | None]
     ended_reason: Mapped[str | None] = mapped_column(Text)
     ended_by: Mapped[str | None] = mapped_column(String(320))
+    # why, as a code: "peer", "hr", "left", "reporting_line", "completed" (migration 0006)
+    ended_why: Mapped[str | None] = mapped_column(String(16))
     skips_in_row: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     last_nudge_at: Mapped[datetime | None]
     on_owner_list: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
@@ -171,6 +181,10 @@ class PairMember(Base):
     pair_id: Mapped[str] = mapped_column(ForeignKey("pair.id"), primary_key=True)
     email: Mapped[str] = mapped_column(ForeignKey("person.email"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer)
+    # a third who joined an existing pair, and when; a member who left it, and when: the
+    # others carry on, and the history keeps who met whom (migration 0006)
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
 
 
 class Meeting(Base):
@@ -214,6 +228,9 @@ class Meeting(Base):
     # done where it is asked): "reschedule" (to another day), "rebook" (a skipped meeting,
     # again), "propose" (a time to propose in a nudge) (migration 0005)
     move: Mapped[str | None] = mapped_column(String(16))
+    # attendees who left the pair since this event was last written: the next write takes the
+    # event off their calendars (migration 0006)
+    removed_attendees: Mapped[list[str] | None] = mapped_column(JSONValue)
     updated_at: Mapped[datetime]
 
 

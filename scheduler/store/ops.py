@@ -150,6 +150,7 @@ def release_lease(s: Session, name: str, holder: str) -> None:
 
 
 PERSON_FIELDS = (
+    "tag",
     "name",
     "title",
     "department",

@@ -3,6 +3,7 @@ provider of tests/contracts/conftest.py (issue 8, item 8)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from scheduler.ports import Attendee, Booking, Calendar, Cancellation, FactKind, MeetingFact
@@ -59,6 +60,24 @@ def test_a_higher_sequence_moves_the_same_event(provider: Harness) -> None:
         (again,) = harness.calendar.book([moved])
         assert again.event_id == made.event_id
         assert harness.events_on(ANA) == {moved.uid: (later, later + timedelta(minutes=30))}
+
+
+def test_an_attendee_removed_from_an_event_loses_it_and_the_others_keep_it(
+    provider: Harness,
+) -> None:
+    """A third who leaves a trio: the next version of each event names the two who stay, and
+    takes the event off the calendar of the one who left (issue 10, item 2)."""
+    mei = "mei@contract.example"
+    with provider.calendar() as harness:
+        three = replace(booking(), attendees=(*booking().attendees, Attendee(mei, "Mei")))
+        (made,) = harness.calendar.book([three])
+        assert list(harness.events_on(mei)) == [three.uid]
+        two = replace(booking(sequence=1, event_id=made.event_id), removed=(Attendee(mei, "Mei"),))
+        (again,) = harness.calendar.book([two])
+        assert again.error is None and again.event_id == made.event_id
+        assert harness.events_on(mei) == {}
+        assert list(harness.events_on(ANA)) == [three.uid]
+        assert list(harness.events_on(BO)) == [three.uid]
 
 
 def test_cancelling_twice_is_harmless_and_takes_the_event_off(provider: Harness) -> None:

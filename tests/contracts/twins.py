@@ -144,7 +144,7 @@ class CalendarTwin:
                     booking.start,
                     booking.end,
                 )
-                event.attendees = {e: "needsAction" for e in event.attendees}
+                event.attendees = {a.email: "needsAction" for a in booking.attendees}
                 self._changed(event)
             results.append(Booked(booking.key, event_id))
         return results

@@ -27,6 +27,8 @@ pairing:
   level_tolerance: 1
   avoid_reporting_line: {rule}
   odd_one_out: {odd}
+participants:
+  consent: none
 """
 
 

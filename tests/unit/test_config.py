@@ -154,7 +154,11 @@ def test_sections_left_out_get_their_defaults() -> None:
         "avoid_same_department": False,
         "avoid_repeats": True,
         "odd_one_out": "trio",
+        "joiners": "now",
     }
+    assert program.participants.consent == "opt_out"
+    assert program.participants.notice == Span(5, Unit.DAYS)
+    assert program.program.end is None
     assert program.rounds.every == Span(1, Unit.WEEKS)
     assert program.cadence == (
         Phase(Span(2, Unit.WEEKS), times=6),

@@ -309,7 +309,7 @@ def test_each_help_example_reads_as_its_command(language: str, email: str) -> No
     for entry, row in zip(offered, help_rows(language, email), strict=True):
         found = parse_command(row["example"], today=TODAY, email=email)
         assert found is not None and found[0] is entry.command, row["example"]
-        assert row["word"] == entry.words[language][0] and row["description"]
+        assert row["word"] == entry.words_in(email)[language][0] and row["description"]
 
 
 @pytest.mark.parametrize("email", EMAILS)
@@ -319,7 +319,7 @@ def test_every_word_of_the_table_reads_alone_as_its_command_and_only_one(email: 
         if email not in entry.offered_in:
             continue
         for language in LANGUAGES:
-            for word in entry.words[language]:
+            for word in entry.words_in(email)[language]:
                 assert owner.setdefault(fold(word), entry.command) is entry.command, word
                 found = parse_command(word, today=TODAY, email=email)
                 assert found is not None and found[0] is entry.command, word

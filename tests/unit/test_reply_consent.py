@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.replies.commands import entry_of
 from scheduler.replies.read import (
     COMMANDS,
     EMAILS,
@@ -113,15 +114,32 @@ def test_negations_and_other_uses_of_the_words_never_act(text: str) -> None:
         ("Yes please!", False),
         ("No thanks", False),
         ("Not interested", False),
-        ("leave", True),  # someone who wants out of a pair is told about "end"
-        ("Ich möchte austreten", True),
     ],
 )
-def test_consent_words_never_act_in_a_pair_s_emails(text: str, answer: bool) -> None:
+def test_join_and_no_thanks_never_act_in_a_pair_s_emails(text: str, answer: bool) -> None:
     reading = read_reply(reply(text), today=TODAY)
     assert (reading.command, reading.acts, reading.answer) == (None, True, answer), reading.reason
     assert "a reply to the invitation email; in a reply to the pair email" in reading.reason
     assert reading.unclear == (text if answer else "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Leave the program", "leave the programme please", "Ich möchte austreten",
+     "quitter le programme", "Quiero darme de baja"],
+)  # fmt: skip
+def test_a_person_may_leave_the_program_from_a_pair_s_emails(text: str) -> None:
+    """Issue 10: "leave" at any time, in each language, from whichever email they have."""
+    reading = read_reply(reply(text), today=TODAY)
+    assert (reading.command, reading.acts) == (Command.LEAVE, True), reading.reason
+
+
+def test_leave_as_an_absence_does_not_take_anyone_out_of_the_program() -> None:
+    """In a pair's emails only "leave the program" leaves: "leave" alone is too often an
+    absence ("on leave next week")."""
+    for text in ("I'm on leave next week", "leave", "Sorry, parental leave until June"):
+        reading = read_reply(reply(text), today=TODAY)
+        assert reading.command is not Command.LEAVE, text
 
 
 def test_words_keep_their_meaning_in_a_pair_s_emails() -> None:
@@ -134,11 +152,14 @@ def test_words_keep_their_meaning_in_a_pair_s_emails() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_paired_peer_s_help_list_never_offers_the_consent_words(language: str) -> None:
+def test_a_paired_peer_s_help_list_offers_leave_but_not_join_or_no_thanks(language: str) -> None:
     shown = {row["word"] for row in help_rows(language)}
-    consent = {e.words[language][0] for e in COMMANDS if e.command in CONSENT}
-    assert shown and not shown & consent
+    asking = {e.words[language][0] for e in COMMANDS if e.command in CONSENT[::2]}
+    assert shown and not shown & asking
+    leave = entry_of(Command.LEAVE)
+    assert leave.words_in(PAIR)[language][0] in shown
     invited = {row["word"] for row in help_rows(language, INVITATION)}
+    consent = {e.words[language][0] for e in COMMANDS if e.command in CONSENT}
     assert consent <= invited and "pause" not in invited
 
 
@@ -148,8 +169,10 @@ def test_every_consent_entry_speaks_all_four_languages_and_is_offered_in_the_inv
         for language in LANGUAGES:
             assert entry.words[language] and entry.examples[language]
             assert entry.descriptions[language].strip()
-        if entry.command in CONSENT:
+        if entry.command in (Command.JOIN, Command.NO_THANKS):
             assert entry.offered_in == {INVITATION}, entry.command
+        if entry.command is Command.LEAVE:
+            assert entry.offered_in == {INVITATION, PAIR}
 
 
 QUOTE = "\n\nOn Mon, 4 Jan 2027 at 10:00, Tandem <mentoring@northwind.example> wrote:\n{quote}\n"
