@@ -252,12 +252,11 @@ COMMANDS: tuple[CommandEntry, ...] = (
         },
         {"en": "no thanks", "de": "nein danke", "fr": "non merci", "es": "no gracias"},
         {
-            "en": "Says no to this invitation only; you may be asked again next time.",
-            "de": "Lehnt nur diese Einladung ab; beim nächsten Mal wirst du vielleicht wieder "
-            "gefragt.",
-            "fr": "Décline cette invitation seulement ; vous pourrez être réinvité la prochaine "
-            "fois.",
-            "es": "Rechaza solo esta invitación; quizá te invitemos la próxima vez.",
+            "en": "Says no: you are not paired until you reply join.",
+            "de": "Sagt Nein: Du wirst nicht eingeteilt, bis du mitmachen antwortest.",
+            "fr": "Dit non : vous n'êtes pas mis en binôme tant que vous ne répondez pas "
+            "participer.",
+            "es": "Dice que no: no te emparejamos hasta que respondas participar.",
         },
         offered_in=frozenset({INVITATION}),
         objects=words.PROGRAM,

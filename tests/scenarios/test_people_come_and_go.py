@@ -321,3 +321,28 @@ def test_explain_says_why_a_person_is_paired_waits_or_is_left_out(
     after = explain(world, email("b"), now)
     assert "read as skip, acted" in after
     assert "Mittens" not in after  # what they wrote is theirs
+
+
+def test_when_one_of_a_trio_leaves_the_two_carry_on_with_the_same_dates(
+    tmp_path: Path, store_url: str
+) -> None:
+    world = make_world(tmp_path, store_url, people("a", "b", "c"), program(odd="trio"))
+    now = run_days(world, START + 7 * DAY, 3)
+    (pair,) = world.pairs()
+    assert len(world.peers(pair.id)) == 3
+    dates = [m.starts_at for m in world.meetings(pair.id) if m.state == "booked"]
+    set_org(world, people("a", "b"))
+    now = run_days(world, now, 1)
+    assert world.pair(pair.id).state == "active" and world.peers(pair.id) == [
+        email("a"),
+        email("b"),
+    ]
+    booked = [m for m in world.meetings(pair.id) if m.state == "booked"]
+    assert [m.starts_at for m in booked] == dates and all(m.sequence == 1 for m in booked)
+    assert all(not m.removed_attendees for m in booked)
+    removals = [k for k in keys("cancel", world) if k.endswith(":removed")]
+    assert len(removals) == len(booked)  # each event taken off the leaver's calendar
+    cancels = [m for m in world.sent("cancel") if "c@co.example" in str(m["To"])]
+    assert len(cancels) == len(booked) and all(email("a") not in str(m["To"]) for m in cancels)
+    (note,) = [m for m in world.sent("confirmation", pair.id) if "carry on" in text_of(m)]
+    assert email("c") not in str(note["To"])

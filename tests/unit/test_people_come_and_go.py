@@ -23,9 +23,7 @@ RULES = PairingRules(1, "chain", False, True, "trio")
 
 
 def person(key: str, level: int = 3, manager: str | None = None, zone: str = "UTC") -> Person:
-    return Person(
-        email=f"{key}@x.org", name=key, level=level, manager_email=manager, timezone=zone
-    )
+    return Person(email=f"{key}@x.org", name=key, level=level, manager_email=manager, timezone=zone)
 
 
 def test_opt_out_pairs_from_the_day_the_notice_ends_unless_they_said_no() -> None:
