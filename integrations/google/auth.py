@@ -97,10 +97,25 @@ class GoogleAccess:
 
     # -- clients -------------------------------------------------------------------------
 
-    def service(self, api: str, subject: str, scopes: Sequence[str]) -> Any:
-        """The discovery client of `api` ("admin", "calendar", "gmail") acting as `subject`."""
+    def http(self, subject: str, scopes: Sequence[str]) -> Any:
+        """An authorized HTTP client acting as `subject`, one per thread."""
         import google_auth_httplib2  # type: ignore[import-untyped]
         import httplib2  # type: ignore[import-untyped]
+
+        cache: dict[tuple[str, tuple[str, ...]], Any] = self._local.__dict__.setdefault(
+            "https", {}
+        )
+        key = (subject.lower(), tuple(sorted(scopes)))
+        if key not in cache:
+            cache[key] = google_auth_httplib2.AuthorizedHttp(
+                self.credentials(subject, scopes), http=httplib2.Http(timeout=self.timeout)
+            )
+        return cache[key]
+
+    def service(self, api: str, subject: str, scopes: Sequence[str]) -> Any:
+        """The discovery client of `api` ("admin", "calendar", "gmail") acting as `subject`.
+        Building one reads the discovery document: a call acting as someone else uses the
+        client of the program's own and passes `execute(..., as_=...)`."""
         from googleapiclient.discovery import build
 
         cache: dict[tuple[str, str, tuple[str, ...]], Any] = self._local.__dict__.setdefault(
@@ -109,14 +124,11 @@ class GoogleAccess:
         key = (api, subject.lower(), tuple(sorted(scopes)))
         if key not in cache:
             name, version, path, _ = _APIS[api]
-            http = google_auth_httplib2.AuthorizedHttp(
-                self.credentials(subject, scopes), http=httplib2.Http(timeout=self.timeout)
-            )
             options = {"api_endpoint": self.root + path} if self.custom_root else None
             cache[key] = build(
                 name,
                 version,
-                http=http,
+                http=self.http(subject, scopes),
                 client_options=options,
                 static_discovery=True,
                 cache_discovery=False,
@@ -127,9 +139,12 @@ class GoogleAccess:
         """Where a batch of `api` goes: new_batch_http_request() ignores api_endpoint."""
         return self.root + _APIS[api][3]
 
-    def execute(self, request: Any, what: str) -> Any:
-        """One request, with the retry policy; a lasting failure is a ProviderError."""
-        return call_with_retries(lambda: request.execute(num_retries=0), what, self.retry)
+    def execute(self, request: Any, what: str, *, http: Any = None) -> Any:
+        """One request (sent through `http` when given), with the retry policy; a lasting
+        failure is a ProviderError."""
+        return call_with_retries(
+            lambda: request.execute(http=http, num_retries=0), what, self.retry
+        )
 
     def pages(self, make: Any, what: str, key: str) -> list[Any]:
         """Every item under `key` over all pages; `make(page_token)` makes one request.

@@ -120,9 +120,11 @@ class GoogleBusy:
         """calendars.get of a person's primary calendar, as that person: only its owner sees
         its working hours. Someone Google does not know (or will not let us act as) is None."""
         try:
-            service = self.access.service("calendar", email, [CALENDAR_SETTINGS])
+            service = self.access.service("calendar", self.mailbox, [CALENDAR_SETTINGS])
             answer = self.access.execute(
-                service.calendars().get(calendarId="primary"), "reading a person's calendar"
+                service.calendars().get(calendarId="primary"),
+                "reading a person's calendar",
+                http=self.access.http(email, [CALENDAR_SETTINGS]),
             )
         except ProviderError as error:
             if not error.permanent:
