@@ -189,6 +189,7 @@ def test_a_storm_of_429s_ends_as_a_clean_run_does(fake: GoogleFake, folder: Path
     fake.fault("gmail.users.messages.send", 503, times=2)
     first = tandem(folder, "run", "program.yaml", "--now", "2030-01-07T08:00")
     assert first.returncode == 0, first.stderr + first.stdout
+    assert fake.state.faults == [], "every fault was met, and retried"
     assert len(tandem_events(fake)) == 3
     assert {state for (state,) in rows(folder, "select state from meeting")} == {"booked"}
     sent = [m.message_id for m in fake.sent]
