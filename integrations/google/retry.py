@@ -65,7 +65,8 @@ def failure_of(error: BaseException) -> Failure | None:
         return Failure(status, reason, message, _retry_after(error.resp))
     if isinstance(error, RefreshError):
         retryable = bool(getattr(error, "retryable", False))
-        return Failure(503 if retryable else 401, "tokenRefused", str(error))
+        said = str(error.args[0]) if error.args else str(error)
+        return Failure(503 if retryable else 401, "tokenRefused", said)
     if isinstance(error, TransportError | socket.timeout | ConnectionError | TimeoutError):
         return Failure(0, "noAnswer", type(error).__name__)
     import httplib2  # type: ignore[import-untyped]
