@@ -195,3 +195,38 @@ def test_a_storm_of_429s_ends_as_a_clean_run_does(fake: GoogleFake, folder: Path
     sent = [m.message_id for m in fake.sent]
     assert len(sent) == len(set(sent)), "no mail twice"
     assert rows(folder, "select count(*) from outbox where state != 'sent'") == [(0,)]
+
+
+def declined_notice(event_id: str, peer: str) -> bytes:
+    """Google's own "Declined: ..." mail to the organizer, with its iCalendar REPLY."""
+    message = EmailMessage()
+    message["From"] = f"{peer.split('@')[0].title()} (Google Calendar) <{peer}>"
+    message["To"] = MAILBOX
+    message["Subject"] = "Declined: Peer Mentoring @ Mon 7 Jan 2030 10am - 10:30am (CET)"
+    message["Message-ID"] = f"<declined-{event_id}@google.com>"
+    message.set_content(f"{peer} has declined this invitation.")
+    ics = (
+        "BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+        "VERSION:2.0\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+        f"UID:{event_id}@google.com\r\nDTSTAMP:20300107T090000Z\r\n"
+        f"ATTENDEE;PARTSTAT=DECLINED:mailto:{peer}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    message.add_attachment(
+        ics.encode(), maintype="text", subtype="calendar", params={"method": "REPLY"}
+    )
+    return message.as_bytes()
+
+
+def test_googles_declined_notices_never_act_and_get_no_answer(
+    fake: GoogleFake, folder: Path
+) -> None:
+    assert tandem(folder, "run", "program.yaml", "--now", "2030-01-07T08:00").returncode == 0
+    event_id, event = next(iter(sorted(tandem_events(fake).items())))
+    peer = event["attendees"][0]["email"]  # type: ignore[index]
+    fake.deliver(MAILBOX, declined_notice(event_id, peer))
+    sent_before = len(fake.sent)
+    result = tandem(folder, "run", "program.yaml", "--now", "2030-01-07T09:00")
+    assert result.returncode == 0, result.stderr
+    assert [m for m in fake.sent[sent_before:] if peer in m.recipients] == [], "no answer"
+    assert {state for (state,) in rows(folder, "select state from meeting")} == {"booked"}
+    assert {state for (state,) in rows(folder, "select state from pair")} == {"active"}
