@@ -102,9 +102,7 @@ class GoogleAccess:
         import google_auth_httplib2  # type: ignore[import-untyped]
         import httplib2  # type: ignore[import-untyped]
 
-        cache: dict[tuple[str, tuple[str, ...]], Any] = self._local.__dict__.setdefault(
-            "https", {}
-        )
+        cache: dict[tuple[str, tuple[str, ...]], Any] = self._local.__dict__.setdefault("https", {})
         key = (subject.lower(), tuple(sorted(scopes)))
         if key not in cache:
             cache[key] = google_auth_httplib2.AuthorizedHttp(

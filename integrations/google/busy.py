@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from scheduler.ports import ProviderError, WorkingHours
 log = logging.getLogger(__name__)
 CALENDARS_A_QUERY = 50
 LONGEST_QUERY = timedelta(days=90)
+READERS = 8
 DAYS = {day.name.lower()[:3]: day for day in Weekday}
 Period = tuple[Weekday, time, time]
 
@@ -110,10 +112,15 @@ class GoogleBusy:
         return result
 
     def _known(self, emails: Sequence[str]) -> dict[str, tuple[str, list[Period]]]:
-        """Each person's calendar zone and working hours, read once per person."""
-        for email in emails:
-            if email not in self._calendars:
-                self._calendars[email] = self._calendar_of(email)
+        """Each person's calendar zone and working hours, read once per person, READERS at a
+        time (each is a token grant and a call of its own)."""
+        missing = [email for email in dict.fromkeys(emails) if email not in self._calendars]
+        if len(missing) > 1:
+            with ThreadPoolExecutor(max_workers=READERS) as pool:
+                read = list(pool.map(self._calendar_of, missing))
+            self._calendars.update(zip(missing, read, strict=True))
+        elif missing:
+            self._calendars[missing[0]] = self._calendar_of(missing[0])
         return {e: found for e in emails if (found := self._calendars.get(e)) is not None}
 
     def _calendar_of(self, email: str) -> tuple[str, list[Period]] | None:
