@@ -2,7 +2,8 @@
 administrator the program names. Suspended and archived users are left out; title and
 department come from the primary organization, the manager from `relations` (type manager),
 level and time zone from custom schema fields when the program names them. Group membership
-is read only for the groups the program's `participants` name."""
+is read only for the groups the program's `participants` name. The program's own mailbox is
+an account, not a person: it is left out too."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class GoogleDirectory:
         level_field: str | None = None,
         timezone_field: str | None = None,
         groups: Sequence[str] = (),
+        mailbox: str | None = None,
     ) -> None:
         self.access = access
         self.admin = admin
@@ -38,6 +40,7 @@ class GoogleDirectory:
         self.level_field = level_field
         self.timezone_field = timezone_field
         self.groups = tuple(sorted({g.strip().lower() for g in groups if g.strip()}))
+        self.mailbox = mailbox.strip().lower() if mailbox else None
 
     def read(self, cursor: str | None) -> DirectoryBatch:
         users = self.users()
@@ -47,13 +50,17 @@ class GoogleDirectory:
             if user.get("suspended") or user.get("archived"):
                 continue
             fields = self.fields_of(user)
-            if not fields.get("email"):
+            if not fields.get("email") or self._is_mailbox(fields):
                 continue
             joined = sorted(g for g, members in member_of.items() if fields["email"] in members)
             if joined:
                 fields["groups"] = ";".join(joined)
             records.append(PersonRecord("Google directory", 0, fields))
         return DirectoryBatch(records, complete=True)
+
+    def _is_mailbox(self, fields: Mapping[str, str]) -> bool:
+        addresses = {fields["email"], *fields.get("aliases", "").split(";")}
+        return self.mailbox is not None and self.mailbox in addresses
 
     def users(self) -> list[dict[str, Any]]:
         service = self.access.service("admin", self.admin, [DIRECTORY_USERS])

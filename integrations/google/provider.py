@@ -34,6 +34,7 @@ def build(program: Program, env: Mapping[str, str]) -> Providers:
         level_field=settings.level_field,
         timezone_field=settings.timezone_field,
         groups=_groups(program),
+        mailbox=mailbox,
     )
     notes = [f"Google Workspace as {mailbox}, the directory as {settings.admin_email}"]
     return Providers(
