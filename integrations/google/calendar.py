@@ -154,25 +154,38 @@ class GoogleCalendar:
         return [answers[b.key] for b in bookings]
 
     def cancel(self, cancellations: Sequence[Cancellation]) -> list[Cancelled]:
-        bookings = [c.booking for c in cancellations]
-        answers = self._calls(
-            bookings,
-            lambda service, b: service.events().delete(
-                calendarId="primary",
-                eventId=b.event_id or event_id_for(b.key),
-                sendUpdates="all",
-            ),
-            "cancelling",
-        )
-        results = []
-        for booking in bookings:
-            answer = answers[booking.key]
-            if isinstance(answer, Failure) and answer.status not in GONE:
-                error = provider_error(answer, f"cancelling {booking.key}")
-                results.append(Cancelled(booking.key, error=error))
-            else:  # deleted now, or before: cancelling twice is harmless
-                results.append(Cancelled(booking.key))
-        return results
+        """Delete each event with updates sent; one already gone is cancelled. A booking
+        whose event id Tandem never learnt is looked for under the ids its key may take: an
+        id deleted before (410) sends it to the next, one that never was (404) ends it."""
+        results: dict[str, Cancelled] = {}
+        waiting = [c.booking for c in cancellations]
+        generation = 0
+        while waiting:
+            answers = self._calls(
+                waiting,
+                lambda service, b, g=generation: service.events().delete(
+                    calendarId="primary",
+                    eventId=b.event_id or event_id_for(b.key, g),
+                    sendUpdates="all",
+                ),
+                "cancelling",
+            )
+            again = []
+            for booking in waiting:
+                answer = answers[booking.key]
+                if isinstance(answer, Failure) and answer.status not in GONE:
+                    error = provider_error(answer, f"cancelling {booking.key}")
+                    results[booking.key] = Cancelled(booking.key, error=error)
+                elif (
+                    _status(answer) == 410
+                    and booking.event_id is None
+                    and generation + 1 < GENERATIONS
+                ):
+                    again.append(booking)
+                else:  # deleted now, or before: cancelling twice is harmless
+                    results[booking.key] = Cancelled(booking.key)
+            waiting, generation = again, generation + 1
+        return [results[c.booking.key] for c in cancellations]
 
     # -- requests ------------------------------------------------------------------------
 

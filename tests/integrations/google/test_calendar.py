@@ -210,3 +210,14 @@ def test_organizer_peer_books_on_the_first_peers_calendar(
     assert [(f.kind, f.by) for f in facts] == [(FactKind.DECLINED, BO)], (
         "seen on the mailbox's copy"
     )
+
+
+def test_a_cancel_without_the_event_id_finds_the_keys_live_event(
+    fake: GoogleFake, calendar: GoogleCalendar
+) -> None:
+    (first,) = calendar.book([booking()])
+    calendar.cancel([Cancellation(booking(event_id=first.event_id), "ended")])
+    (again,) = calendar.book([booking()])
+    (done,) = calendar.cancel([Cancellation(booking(), "ended")])  # the id was never stored
+    assert done.error is None
+    assert fake.event(MAILBOX, again.event_id)["status"] == "cancelled"
