@@ -78,6 +78,7 @@ def test_a_query_refused_for_good_fails_with_googles_message(
     with pytest.raises(ProviderError) as refused:
         GoogleBusy(access, MAILBOX).busy(["ana@example.com"], WEEK)
     assert refused.value.permanent and "quotaExceeded" in str(refused.value)
+    assert fake.requests["calendar.freebusy.query"] == 1, "not retried"
 
 
 def test_time_outside_a_persons_working_hours_is_busy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from integrations.google.auth import GoogleAccess
 from integrations.google.directory import GoogleDirectory
 from tests.fakes.google import GoogleFake
-from tests.integrations.google.conftest import ADMIN, MAILBOX
+from tests.integrations.google.conftest import ADMIN, MAILBOX, Waits
 
 
 def by_email(directory: GoogleDirectory) -> dict[str, dict[str, str]]:
@@ -90,3 +90,14 @@ def test_groups_the_participants_name_are_read_with_nested_members(
     assert found["bo@example.com"]["groups"] == "mentors@example.com"
     assert "groups" not in found["cy@example.com"]
     assert fake.requests["admin.directory.members.list"] == 1
+
+
+def test_a_server_error_or_a_rate_limit_is_retried_with_googles_retry_after(
+    fake: GoogleFake, access: GoogleAccess, waits: Waits
+) -> None:
+    fake.add_user("ana@example.com")
+    fake.fault("admin.directory.users.list", 503, times=2)
+    fake.fault("admin.directory.users.list", "403-rateLimitExceeded", retry_after=30)
+    assert "ana@example.com" in by_email(GoogleDirectory(access, ADMIN))
+    assert fake.requests["admin.directory.users.list"] == 4
+    assert len(waits.seconds) == 3 and waits.seconds[2] >= 30
