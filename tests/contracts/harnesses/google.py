@@ -49,6 +49,7 @@ class GoogleCalendarHarness:
 
     def __init__(self, fake: GoogleFake, access: GoogleAccess) -> None:
         self.fake = fake
+        fake.add_user(f"mei@{DOMAIN}")  # the third of a trio in the calendar contracts
         self.calendar = GoogleCalendar(access, MAILBOX, GoogleBusy(access, MAILBOX))
 
     def decline(self, booking: Booking, event_id: str, attendee: str) -> None:

@@ -36,6 +36,7 @@ provider:
     daily_send_limit: 2000
 participants:
   include: {{org_units: [/Staff]}}
+  consent: none
 pairing:
   level_tolerance: 1
   odd_one_out: trio
