@@ -16,6 +16,7 @@ from sqlalchemy import select
 from scheduler.render.messages import person_reply_address
 from scheduler.store.models import Outbox
 from scheduler.store.models import Person as PersonRow
+from tests.integration.test_words import IANA
 from tests.integration.world import World
 
 DOMAIN = "co.example"
@@ -85,7 +86,11 @@ def keys(outbox_kind: str, world: World) -> list[str]:
 def text_of(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())
+    text = str(body.get_content())
+    html = message.get_body(("html",))
+    shown = text + (str(html.get_content()) if html is not None else "")
+    assert not IANA.search(shown), IANA.search(shown)  # zones by their names, never keys
+    return text
 
 
 def person_reply(world: World, who: str, text: str) -> None:
