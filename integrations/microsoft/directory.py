@@ -56,10 +56,12 @@ def _level(user: Mapping[str, Any], attribute: str | None) -> str:
     return str(value or "").strip()
 
 
-def _included(user: Mapping[str, Any]) -> bool:
-    """Enabled members with a mail address take part; guests and disabled accounts do not."""
+def _included(user: Mapping[str, Any], mailbox: str) -> bool:
+    """Enabled members with a mail address take part; guests, disabled accounts and the
+    program mailbox itself (a shared mailbox is a disabled account anyway) do not."""
     return (
         bool(user.get("mail"))
+        and str(user["mail"]).strip().lower() != mailbox
         and user.get("accountEnabled") is not False
         and str(user.get("userType") or "Member").lower() != "guest"
     )
@@ -101,9 +103,15 @@ class GraphDirectory:
     (or not at all), full reads when it selects by group (memberships have no user delta)."""
 
     def __init__(
-        self, graph: Graph, *, level_attribute: str | None, groups: Sequence[str] = ()
+        self,
+        graph: Graph,
+        mailbox: str,
+        *,
+        level_attribute: str | None,
+        groups: Sequence[str] = (),
     ) -> None:
         self.graph = graph
+        self.mailbox = mailbox.strip().lower()
         self.level_attribute = level_attribute
         self.groups = tuple(sorted({g.strip().lower() for g in groups}))
 
@@ -121,7 +129,7 @@ class GraphDirectory:
         records, ids = [], {}
         params = {"$select": SELECT, "$expand": EXPAND, "$top": PAGE}
         for user in self.graph.items("/users", params):
-            if not _included(user):
+            if not _included(user, self.mailbox):
                 continue
             record = record_of(user, self.level_attribute, memberships.get(str(user["id"]), ()))
             records.append(record)
@@ -159,7 +167,7 @@ class GraphDirectory:
             if answer.error is not None:
                 raise answer.error
             user = answer.body
-            if _included(user):
+            if _included(user, self.mailbox):
                 record = record_of(user, self.level_attribute)
                 previous = ids.get(user_id)
                 if previous and previous != record.fields["email"]:

@@ -11,11 +11,13 @@ import pytest
 
 from tests.contracts.harnesses.base import Harness
 from tests.contracts.harnesses.local import LocalHarness
+from tests.contracts.harnesses.microsoft import MicrosoftHarness
 from tests.contracts.harnesses.twin import TwinHarness
 
 HARNESSES: dict[str, Callable[[Path], Harness]] = {
     "twin": TwinHarness,
     "local": LocalHarness,
+    "microsoft": MicrosoftHarness,
 }
 
 
