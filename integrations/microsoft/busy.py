@@ -4,9 +4,9 @@ mailbox's own setting); outside them a person counts as busy, so that the planne
 already inside the program's `hours`, fall in the intersection of both.
 
 Working-hours zones come as Windows names (mapped to IANA with CLDR's table, which icalendar
-ships), IANA names, or a custom zone (a bias and two transition rules), matched to the IANA
-zone with the same offsets and rules; a custom zone that matches none is left out, and the
-person then takes the program's zone."""
+ships, through scheduler.program.zone_names), IANA names, or a custom zone (a bias and two
+transition rules), matched to the IANA zone with the same offsets and rules; a custom zone
+that matches none is left out, and the person then takes the program's zone."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ from typing import Any
 from integrations.microsoft.graph import Call, Graph
 from scheduler.core.model import Interval, Weekday
 from scheduler.ports import WorkingHours
+from scheduler.program.zone_names import zone_named
 
+# where several zones keep the same rules, the one people know (Berlin, not Ceuta)
+PREFERRED = (
+    "Europe/London", "Europe/Berlin", "Europe/Helsinki", "America/New_York", "America/Chicago",
+    "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Sao_Paulo",
+    "America/Mexico_City", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo",
+    "Asia/Dubai", "Australia/Sydney", "Australia/Perth", "Africa/Johannesburg", "Africa/Lagos",
+    "Pacific/Auckland", "America/Toronto", "America/Halifax", "Asia/Jerusalem",
+)  # fmt: skip
 PEOPLE_PER_CALL = 20
 LONGEST_WINDOW = timedelta(days=61)  # Graph refuses windows of 62 days and more
 BUSY = frozenset({"busy", "oof", "tentative"})
@@ -35,26 +44,12 @@ DAY_NAMES = {
 }
 
 
-@functools.cache
-def _windows_names() -> dict[str, str]:
-    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-
-    return {name.casefold(): iana for name, iana in WINDOWS_TO_OLSON.items()}
-
-
 def iana_zone(name: str) -> str | None:
     """A Windows or IANA zone name as an IANA name; None when neither."""
     text = name.strip()
     if text.casefold() in ("utc", "coordinated universal time", "etc/utc"):
         return "UTC"
-    mapped = _windows_names().get(text.casefold())
-    if mapped:
-        return mapped
-    try:
-        zoneinfo.ZoneInfo(text)
-    except (ValueError, KeyError):
-        return None
-    return text if text else None
+    return zone_named(text) if text else None
 
 
 def _rule_of(zone: zoneinfo.ZoneInfo, year: int) -> tuple[Any, ...]:
@@ -87,7 +82,8 @@ def _rule_of(zone: zoneinfo.ZoneInfo, year: int) -> tuple[Any, ...]:
 @functools.cache
 def _rules(year: int) -> dict[tuple[Any, ...], str]:
     found: dict[tuple[Any, ...], str] = {}
-    for iana in sorted(set(_windows_names().values())):
+    regions = sorted(z for z in zoneinfo.available_timezones() if "/" in z)
+    for iana in [*PREFERRED, *regions]:
         try:
             found.setdefault(_rule_of(zoneinfo.ZoneInfo(iana), year), iana)
         except (ValueError, KeyError):

@@ -49,20 +49,10 @@ def transaction_id(mailbox: str, key: str) -> str:
     return str(uuid.uuid5(TRANSACTION_NAMESPACE, f"{mailbox.lower()}|{key}"))
 
 
-def windows_zone(iana: str) -> str:
-    """The Windows name Exchange prefers for an IANA zone (CLDR's table), else UTC."""
-    from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-
-    for windows, name in WINDOWS_TO_OLSON.items():
-        if name == iana:
-            return windows
-    return "UTC"
-
-
-def _local(moment: datetime, zone: str) -> dict[str, str]:
-    windows = windows_zone(zone)
-    shown = moment.astimezone(UTC if windows == "UTC" else ZoneInfo(zone))
-    return {"dateTime": shown.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": windows}
+def _utc_time(moment: datetime) -> dict[str, str]:
+    """A time as Graph takes it: in UTC, which every Exchange accepts; people's calendars
+    show it in their own zones."""
+    return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
 
 def _key(*parts: object) -> str:
@@ -129,8 +119,8 @@ class GraphCalendar:
         body: dict[str, Any] = {
             "subject": booking.summary,
             "body": {"contentType": "text", "content": booking.description},
-            "start": _local(booking.start, booking.timezone),
-            "end": _local(booking.end, booking.timezone),
+            "start": _utc_time(booking.start),
+            "end": _utc_time(booking.end),
             "attendees": attendees,
             "isOnlineMeeting": booking.video in ("teams", "auto"),
             "allowNewTimeProposals": False,

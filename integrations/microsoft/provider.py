@@ -42,7 +42,9 @@ def build(program: Program, env: Mapping[str, str]) -> Providers:
     if groups_of(program):
         notes.append("participants are selected by group: the directory is read whole each day")
     return Providers(
-        GraphDirectory(graph, mailbox, level_attribute=section.level_attribute, groups=groups_of(program)),
+        GraphDirectory(
+            graph, mailbox, level_attribute=section.level_attribute, groups=groups_of(program)
+        ),
         GraphCalendar(graph, mailbox, organizer_peer=program.meetings.organizer == "peer"),
         GraphMailer(graph, mailbox),
         GraphInbox(graph, mailbox),

@@ -125,8 +125,7 @@ class MicrosoftCalendarHarness:
             person = state.find_user(email)
             assert organizer is not None and person is not None
             by_ical = {
-                e.ical_uid: self.recorded.uids.get(e.id)
-                for e in state.mailbox_events(organizer.id)
+                e.ical_uid: self.recorded.uids.get(e.id) for e in state.mailbox_events(organizer.id)
             }
             shown = {}
             for event in state.mailbox_events(person.id):
