@@ -175,15 +175,23 @@ def test_a_program_runs_on_microsoft_365_end_to_end(tmp_path: Path, fake: FakeGr
     assert len(organizer_events(fake)) == 3, "a declined meeting moves the same event"
 
     # a peer's reply acts; the same words from someone outside the pair do not
+    kit = next(
+        m
+        for m in fake.messages(MAILBOX, "sentitems")
+        if attendees[1] in {r["emailAddress"]["address"] for r in m["toRecipients"]}
+        and m["replyTo"]
+    )
+    pair_address = kit["replyTo"][0]["emailAddress"]["address"]
     reply = EmailMessage()
     reply["From"] = attendees[1]
-    reply["To"] = MAILBOX
+    reply["To"] = pair_address
+    reply["In-Reply-To"] = kit["internetMessageId"]
     reply["Subject"] = "Re: your peer-mentoring pairing"
     reply["Message-ID"] = "<reply-1@contract.example>"
     reply.set_content("pause")
     forged = EmailMessage()
     forged["From"] = "mallory@elsewhere.example"
-    forged["To"] = MAILBOX
+    forged["To"] = pair_address
     forged["Subject"] = "Re: your peer-mentoring pairing"
     forged["Message-ID"] = "<forged-1@elsewhere.example>"
     forged.set_content("end")
@@ -191,5 +199,7 @@ def test_a_program_runs_on_microsoft_365_end_to_end(tmp_path: Path, fake: FakeGr
     fake.deliver(MAILBOX, bytes(forged))
     fourth = tandem(tmp_path, fake, "run", "program.yaml", "--now", later)
     assert fourth.returncode == 0, fourth.stderr
-    print(fourth.stdout)
+    lines = fourth.stdout.splitlines()
+    assert any(line.startswith("  Reply acted: found 'pause'") for line in lines), lines
+    assert "  Reply rejected: the sender is not a member of pair" in fourth.stdout, lines
     assert fake.rejected == []
