@@ -27,7 +27,7 @@ SELECT = (
 )
 DELTA_SELECT = SELECT + ",manager"
 EXPAND = "manager($select=id,mail)"
-PAGE = "100"  # the most Graph gives with $expand
+PAGE = 100  # the most Graph gives with $expand
 CURSOR_PREFIX = "graph-users:"
 
 
@@ -109,8 +109,10 @@ class GraphDirectory:
         *,
         level_attribute: str | None,
         groups: Sequence[str] = (),
+        page_size: int = PAGE,
     ) -> None:
         self.graph = graph
+        self.page_size = page_size
         self.mailbox = mailbox.strip().lower()
         self.level_attribute = level_attribute
         self.groups = tuple(sorted({g.strip().lower() for g in groups}))
@@ -127,7 +129,7 @@ class GraphDirectory:
         link = _delta_link(start)
         memberships = self._memberships()
         records, ids = [], {}
-        params = {"$select": SELECT, "$expand": EXPAND, "$top": PAGE}
+        params = {"$select": SELECT, "$expand": EXPAND, "$top": str(self.page_size)}
         for user in self.graph.items("/users", params):
             if not _included(user, self.mailbox):
                 continue
