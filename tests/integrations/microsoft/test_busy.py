@@ -37,8 +37,9 @@ def test_a_long_window_is_asked_in_spans_under_62_days(fake: FakeGraph, graph: G
         ["ana@contoso.com"], Interval(MONDAY, MONDAY + timedelta(days=100))
     )
     assert fake.requests["getSchedule"] == 2
-    assert Interval(datetime(2027, 4, 20, 10, tzinfo=UTC), datetime(2027, 4, 20, 11, tzinfo=UTC)) in (
-        found["ana@contoso.com"]
+    assert (
+        Interval(datetime(2027, 4, 20, 10, tzinfo=UTC), datetime(2027, 4, 20, 11, tzinfo=UTC))
+        in (found["ana@contoso.com"])
     )
 
 
@@ -49,7 +50,9 @@ def test_time_outside_working_hours_is_busy(fake: FakeGraph, graph: Graph) -> No
     saturday = datetime(2027, 3, 6, tzinfo=UTC)
     window = Interval(MONDAY, saturday)
     busy = GraphCalendar(graph, MAILBOX).busy(["bo@contoso.com"], window)["bo@contoso.com"]
-    free_monday = Interval(datetime(2027, 3, 1, 8, tzinfo=UTC), datetime(2027, 3, 1, 16, tzinfo=UTC))
+    free_monday = Interval(
+        datetime(2027, 3, 1, 8, tzinfo=UTC), datetime(2027, 3, 1, 16, tzinfo=UTC)
+    )
     assert not any(b.overlaps(free_monday) for b in busy), "09:00-17:00 Berlin is CET (UTC+1)"
     assert any(b.overlaps(Interval(datetime(2027, 3, 1, 16, tzinfo=UTC), saturday)) for b in busy)
 

@@ -93,8 +93,10 @@ def test_one_refused_booking_fails_alone(fake: FakeGraph, calendar: GraphCalenda
     fake.fault("events.create", 400, times=1, in_batch=True, code="ErrorPropertyValidationFailure",
                message="At least one property failed validation.")  # fmt: skip
     bad, good = calendar.book([booking(1), booking(2)])
-    assert bad.error is not None and bad.error.permanent and "ErrorPropertyValidation" in str(
-        bad.error
+    assert (
+        bad.error is not None
+        and bad.error.permanent
+        and "ErrorPropertyValidation" in str(bad.error)
     )
     assert good.error is None and len(organizer_events(fake)) == 1
 

@@ -68,9 +68,7 @@ def test_people_of_the_groups_a_program_names_carry_them(fake: FakeGraph, graph:
     seed(fake)
     inner = fake.add_group("eng-leads@contoso.com", members=["p1@contoso.com"])
     fake.add_group("mentors@contoso.com", members=["p2@contoso.com", inner])
-    directory = GraphDirectory(
-        graph, MAILBOX, level_attribute=None, groups=["Mentors@contoso.com"]
-    )
+    directory = GraphDirectory(graph, MAILBOX, level_attribute=None, groups=["Mentors@contoso.com"])
     people = fields_by_email(directory.read(None))
     assert people["p1@contoso.com"]["groups"] == "mentors@contoso.com"
     assert people["p2@contoso.com"]["groups"] == "mentors@contoso.com"

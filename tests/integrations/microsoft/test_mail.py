@@ -22,9 +22,7 @@ def mail(number: int, recipients: tuple[str, ...] = (ANA, BO)) -> OutgoingMail:
     return OutgoingMail(f"kit:{number}", message_id, raw, recipients)
 
 
-def test_each_mail_goes_once_with_its_message_id_and_headers(
-    fake: FakeGraph, graph: Graph
-) -> None:
+def test_each_mail_goes_once_with_its_message_id_and_headers(fake: FakeGraph, graph: Graph) -> None:
     fake.add_user(ANA)
     fake.add_user(BO)
     mailer = GraphMailer(graph, MAILBOX)
@@ -37,9 +35,7 @@ def test_each_mail_goes_once_with_its_message_id_and_headers(
     assert mailer.sent_to([mail(1), mail(3)]) == {mail(1).message_id: frozenset({ANA, BO})}
 
 
-def test_a_draft_left_by_a_lost_send_is_sent_not_made_again(
-    fake: FakeGraph, graph: Graph
-) -> None:
+def test_a_draft_left_by_a_lost_send_is_sent_not_made_again(fake: FakeGraph, graph: Graph) -> None:
     fake.add_user(ANA)
     fake.add_user(BO)
     mailer = GraphMailer(graph, MAILBOX)
