@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 def graph_of(program: Program, env: Mapping[str, str]) -> Graph:
     """One Graph client (and one msal application, with its token cache) for a program."""
+    import msal  # noqa: F401  (missing: `pip install 'tandem[microsoft]'`, said at once)
+    import requests  # noqa: F401
+
     from integrations.microsoft.auth import TokenSource
     from integrations.microsoft.graph import Graph
 
