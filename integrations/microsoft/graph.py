@@ -27,7 +27,7 @@ BATCH_LIMIT = 20  # Graph's limit of requests in one $batch
 MAILBOX_LANES = 4  # Exchange runs at most 4 requests at once per mailbox and app
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 LONGEST_WAIT = 120.0  # a Retry-After beyond this ends the call: the next cycle tries again
-ATTEMPTS = 6
+ATTEMPTS = 8  # a call that meets eight 429s or 503s in a row waits for the next cycle
 
 
 class GraphError(ProviderError):

@@ -203,3 +203,48 @@ def test_a_program_runs_on_microsoft_365_end_to_end(tmp_path: Path, fake: FakeGr
     assert any(line.startswith("  Reply acted: found 'pause'") for line in lines), lines
     assert "  Reply rejected: the sender is not a member of pair" in fourth.stdout, lines
     assert fake.rejected == []
+
+
+def end_state(fake: FakeGraph) -> tuple[list[tuple[datetime, list[str]]], list[tuple[str, ...]]]:
+    events = sorted((start, sorted(people)) for _, start, _, people in organizer_events(fake))
+    sent = sorted(
+        (m["subject"], *sorted(r["emailAddress"]["address"] for r in m["toRecipients"]))
+        for m in fake.messages(MAILBOX, "sentitems")
+    )
+    return events, sent
+
+
+def test_a_throttling_storm_leaves_the_end_state_of_a_clean_run(tmp_path: Path) -> None:
+    from tests.contracts.harnesses.microsoft import running_fake
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    states = []
+    for storm in (False, True):
+        folder = tmp_path / ("storm" if storm else "clean")
+        folder.mkdir()
+        with running_fake(page_size=3) as fake:
+            seed(fake)
+            write_program(folder, fake, start=now.date().isoformat())
+            if storm:
+                fake.fault("*", 429, times=6, retry_after=1, in_batch=True)
+                fake.fault("*", 429, times=4, retry_after=1, in_batch=False)
+                fake.fault("*", 503, times=2, in_batch=False)
+            result = tandem(folder, fake, "run", "program.yaml", "--now", now.isoformat())
+            assert result.returncode == 0, result.stderr
+            if storm:
+                assert fake.service.throttle.faults and all(
+                    f.times == 0 for f in fake.service.throttle.faults
+                ), "every fault was met"
+            states.append(end_state(fake))
+    assert states[0] == states[1] and states[0][0]
+
+
+def test_check_reports_a_missing_permission(tmp_path: Path, fake: FakeGraph) -> None:
+    fake.add_app(CLIENT_ID, secret=SECRET, permissions={"User.Read.All", "Calendars.ReadWrite",
+                                                        "Mail.ReadWrite"})  # fmt: skip
+    write_program(tmp_path, fake, start="2027-01-11")
+    result = tandem(tmp_path, fake, "check", "program.yaml")
+    assert result.returncode == 1
+    assert "MISSING  Mail.Send (application): not granted" in result.stdout, result.stdout
+    assert "ok       User.Read.All (application): granted and working" in result.stdout
+    assert SECRET not in result.stdout + result.stderr
