@@ -74,11 +74,15 @@ class GraphMailer:
 
     def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
         found = self._lookup(mails)
-        return {
-            mail.message_id: frozenset().union(*(_addresses(m) for m in found[mail.message_id]))
-            for mail in mails
-            if any(not m.get("isDraft") for m in found[mail.message_id])
-        }
+        reached: dict[str, frozenset[str]] = {}
+        for mail in mails:
+            sent = [m for m in found[mail.message_id] if not m.get("isDraft")]
+            if sent:  # a draft alone went nowhere
+                addresses = frozenset().union(*(_addresses(m) for m in sent))
+                reached[mail.message_id] = frozenset(
+                    r for r in mail.recipients if r.lower() in addresses
+                )
+        return reached
 
     def _lookup(self, mails: Sequence[OutgoingMail]) -> dict[str, list[dict[str, Any]]]:
         """The mailbox's messages (sent or draft) with each mail's Message-ID."""
