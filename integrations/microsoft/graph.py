@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import logging
 import threading
 import time
@@ -84,7 +85,13 @@ def error_of(status: int, body: Any, headers: Mapping[str, str], where: str) -> 
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         code = str(body["error"].get("code") or code)
         message = str(body["error"].get("message") or "")
+    # Graph's messages may name a person ("The requested user 'ana@...' is invalid."):
+    # errors end in logs and reports, so addresses are left out
+    message = _ADDRESS.sub("<address>", message)
     return GraphError(status, code, message[:300], where, _retry_after(headers))
+
+
+_ADDRESS = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>@]+")
 
 
 def _is_retried(error: BaseException) -> bool:

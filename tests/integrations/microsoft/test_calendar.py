@@ -142,3 +142,12 @@ def test_changes_report_declines_once_and_survive_an_expired_link(
     calendar.cancel([Cancellation(booking(event_id=made.event_id), "ended")])
     after = calendar.changes(full.cursor)
     assert [f.kind for f in after.facts] == [FactKind.CANCELLED]
+
+
+def test_errors_name_the_endpoint_and_code_but_no_address(fake: FakeGraph, graph: Graph) -> None:
+    calendar = GraphCalendar(graph, "nobody@contract.example")
+    (failed,) = calendar.book([booking()])
+    assert failed.error is not None and failed.error.permanent
+    text = str(failed.error)
+    assert "ErrorInvalidUser" in text and "/users/{id}/calendar/events" in text
+    assert "@" not in text.replace("<address>", "")
