@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import logging
+import re
 import threading
 import time
 import uuid
