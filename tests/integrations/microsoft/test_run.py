@@ -132,6 +132,11 @@ def test_a_program_runs_on_microsoft_365_end_to_end(tmp_path: Path, fake: FakeGr
     moment = now.isoformat()
 
     assert tandem(tmp_path, fake, "validate", "program.yaml").returncode == 0
+    preview = tandem(tmp_path, fake, "preview", "program.yaml", "--out", "preview", "--now", moment)
+    assert preview.returncode == 0, preview.stderr
+    assert "3 groups (0 trios)" in preview.stdout, preview.stdout
+    writes = ("events.create", "events.update", "messages.create", "messages.send", "sendMail")
+    assert [fake.requests[w] for w in writes] == [0] * len(writes), "a preview writes nothing"
 
     first = tandem(tmp_path, fake, "run", "program.yaml", "--now", moment)
     assert first.returncode == 0, first.stderr + first.stdout
