@@ -77,3 +77,18 @@ class MicrosoftSettings(Section):
 
 
 REQUIRED = {"microsoft": "see the HR guide for its keys"}
+
+
+# Each national cloud has its own sign-in host and Graph host (and so its own token scope).
+CLOUDS: dict[str, tuple[str, str]] = {
+    "global": ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
+    "usgov": ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
+    "usgov-dod": ("https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
+    "china": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+}
+
+
+def endpoints(section: MicrosoftSection) -> tuple[str, str]:
+    """The sign-in root (without the tenant) and the Graph root (without /v1.0) to use."""
+    login, graph = CLOUDS[section.cloud]
+    return (section.authority or login).rstrip("/"), (section.graph_endpoint or graph).rstrip("/")

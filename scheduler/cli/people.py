@@ -22,8 +22,28 @@ def roster_of(program: Program) -> Roster:
     roster = offline_roster(program)
     if roster is not None:
         return roster
-    directory = build_providers(program, os.environ).directory
-    return build_roster(directory.read(None).records, program.levels)
+    providers = build_providers(program, os.environ)
+    roster = build_roster(providers.directory.read(None).records, program.levels)
+    missing = [person.email for person in roster.people if not person.timezone]
+    if not missing:
+        return roster
+    # a cloud directory has no time zones: each person's calendar's, else the program's
+    # (as the directory sync does), read only
+    from dataclasses import replace
+
+    hours = providers.calendar.working_hours(missing)
+    people = tuple(
+        person
+        if person.timezone
+        else replace(
+            person,
+            timezone=hours[person.email].timezone
+            if person.email in hours
+            else program.program.timezone,
+        )
+        for person in roster.people
+    )
+    return replace(roster, people=people)
 
 
 def pairing_summary(result: PairingResult) -> str:

@@ -56,6 +56,8 @@ def send_mail(rt: Runtime, now: datetime) -> Report:
         _settle(rt, mails, results, failure, now, report)
         if failure is not None:
             return report  # the service may be down: the rest waits for its backoff
+        if len(mails) < min(BATCH, room):
+            return report  # nothing more was due: no need to wait out the minute
         if not _keep_pace(rt, started):
             report.notes.append("sending goes on at the next cycle, at the mailbox's pace")
             return report

@@ -12,12 +12,14 @@ import pytest
 from tests.contracts.harnesses.base import Harness
 from tests.contracts.harnesses.google import GoogleHarness
 from tests.contracts.harnesses.local import LocalHarness
+from tests.contracts.harnesses.microsoft import MicrosoftHarness
 from tests.contracts.harnesses.twin import TwinHarness
 
 HARNESSES: dict[str, Callable[[Path], Harness]] = {
     "twin": TwinHarness,
     "local": LocalHarness,
     "google": GoogleHarness,
+    "microsoft": MicrosoftHarness,
 }
 
 

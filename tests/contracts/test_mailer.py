@@ -30,6 +30,13 @@ def test_a_sent_message_is_found_by_its_message_id_before_a_retry(provider: Harn
 
 def test_a_refused_recipient_comes_back_alone_and_the_batch_goes_on(provider: Harness) -> None:
     with provider.mailer() as harness:
+        if not harness.can_refuse:  # the server takes every address (Exchange refuses by a
+            # later non-delivery report): each mail comes back with its own result, in order
+            results = harness.mailer.send([mail(1), mail(2)])
+            assert [r.message_id for r in results] == [mail(1).message_id, mail(2).message_id]
+            assert [r.delivered for r in results] == [{ANA, BO}, {ANA, BO}]
+            assert [r for _, r in harness.received()] == [(ANA, BO), (ANA, BO)]
+            return
         harness.refuse(BO)
         results = harness.mailer.send([mail(1), mail(2)])
         assert [r.message_id for r in results] == [mail(1).message_id, mail(2).message_id]
