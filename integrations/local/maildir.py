@@ -5,7 +5,6 @@ copy beside it."""
 from __future__ import annotations
 
 import hashlib
-import mailbox
 import os
 import re
 import secrets
@@ -24,7 +23,10 @@ class MaildirMailer:
     The Maildir file name is derived from the Message-ID, so a message is written at most once
     (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one
     directory listing. The .eml name is fixed by the stored message too, so a resend writes no
-    second copy. Each file appears whole: written in tmp/, then linked into new/.
+    second copy. Each file appears whole: written and synced in tmp/, then linked into new/;
+    the .eml copy is a second link to the same file (a written copy where the file system has
+    no hard links). Before `send` returns, new/ and eml/ are synced once for the batch, so a
+    mail reported sent is on disk.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -40,14 +42,16 @@ class MaildirMailer:
             # not Maildir(create=True): it leaves an existing folder without tmp/, new/, cur/
             for part in ("tmp", "new", "cur", "eml"):
                 (self.folder / part).mkdir(parents=True, exist_ok=True)
-            keys = set(mailbox.Maildir(self.folder, create=False).keys())
+            delivered = self._delivered()
             for mail in mails:
                 name = file_name(mail.message_id)
-                if name not in keys:
-                    self._deliver(name, mail.raw)
-                    keys.add(name)
-                readable = eml_name(mail.key, mail.message_id, mail.raw)
-                _write_once(self.folder / "eml" / readable, mail.raw)
+                if name not in delivered:
+                    delivered[name] = self._deliver(name, mail.raw)
+                readable = self.folder / "eml" / eml_name(mail.key, mail.message_id, mail.raw)
+                _copy_once(delivered[name], readable, mail.raw)
+            if mails:
+                _sync_folder(self.folder / "new")
+                _sync_folder(self.folder / "eml")
         except OSError as error:
             message = f"cannot write the outbox {self.folder}: {error}"
             raise ProviderError(message, permanent=True) from error
@@ -56,22 +60,35 @@ class MaildirMailer:
     def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
         if not (self.folder / "new").is_dir():
             return {}
-        keys = set(mailbox.Maildir(self.folder, create=False).keys())
+        delivered = self._delivered()
         return {
             mail.message_id: frozenset(mail.recipients)
             for mail in mails
-            if file_name(mail.message_id) in keys
+            if file_name(mail.message_id) in delivered
         }
 
-    def _deliver(self, name: str, raw: bytes) -> None:
+    def _delivered(self) -> dict[str, Path]:
+        """Each message in new/ or cur/ by its Maildir key (the name before any ":2,S" a mail
+        program adds on reading), as mailbox.Maildir lists them, in one pass per folder."""
+        found: dict[str, Path] = {}
+        for part in ("new", "cur"):
+            with os.scandir(self.folder / part) as entries:
+                for entry in entries:
+                    if not entry.is_dir():
+                        found[entry.name.split(":")[0]] = Path(entry.path)
+        return found
+
+    def _deliver(self, name: str, raw: bytes) -> Path:
         temporary = self.folder / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        delivered = self.folder / "new" / name
         _write_synced(temporary, raw)
         try:
-            os.link(temporary, self.folder / "new" / name)
+            os.link(temporary, delivered)
         except FileExistsError:
             pass  # another worker delivered the same message a moment ago
         finally:
             temporary.unlink()
+        return delivered
 
 
 def file_name(message_id: str) -> str:
@@ -88,11 +105,22 @@ def file_name(message_id: str) -> str:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")  # no ":" (Maildir's flag separator), no "/"
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    if not path.exists():
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        _write_synced(temporary, data)
-        os.replace(temporary, path)
+def _copy_once(delivered: Path, path: Path, data: bytes) -> None:
+    """The .eml copy at `path` unless it is there: a hard link to the delivered file, or where
+    linking is not possible (the file was just moved on by a mail program, a file system
+    without hard links) a copy written whole."""
+    if path.exists():
+        return
+    try:
+        os.link(delivered, path)
+        return
+    except FileExistsError:
+        return  # another worker made it a moment ago
+    except OSError:
+        pass
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    _write_synced(temporary, data)
+    os.replace(temporary, path)
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -100,3 +128,12 @@ def _write_synced(path: Path, data: bytes) -> None:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the names linked into `folder` durable (the files' contents are synced already)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -5,15 +5,16 @@ the commit to it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Executable, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store.models import Outbox
-from scheduler.store.ops import dialect_insert
+from scheduler.store.ops import insert_statement, table_of
 
 MAX_ATTEMPTS = 8
 
@@ -53,8 +54,16 @@ def enqueue_mail(
         "refused": {},
         "created_at": now,
     }
-    stmt = dialect_insert(s, Outbox, values).on_conflict_do_nothing(index_elements=["key"])
-    return s.scalar(stmt.returning(Outbox.id)) is not None
+    return s.scalar(_enqueue_statement(s.get_bind().dialect.name), values) is not None
+
+
+@functools.cache
+def _enqueue_statement(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect and run
+    with each mail's values as parameters (a statement built per row costs more than the row)."""
+    table = table_of(Outbox)
+    insert = insert_statement(dialect, table).on_conflict_do_nothing(index_elements=["key"])
+    return insert.returning(table.c.id)
 
 
 def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
@@ -206,7 +215,8 @@ def settle_mail(
             sent_at=now if took else None,
             last_error="; ".join(f"{who}: {why}" for who, why in gone.items()) or None,
         )
-    _change(s, outbox_id, **values)
+    for name, value in values.items():  # written by the session's next flush, by primary key
+        setattr(mail, name, value)
     return mail
 
 
