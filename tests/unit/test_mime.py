@@ -14,7 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations.local.invitations import invitation_bytes, invitation_mail
+from integrations.local.invitations import (
+    event_calendar,
+    invitation_bytes,
+    invitation_mail,
+    with_timezones,
+)
 from scheduler.ports import Attendee, Booking
 from scheduler.render.kits import Rendered, build_email
 from scheduler.render.mime import email_bytes
@@ -178,3 +183,37 @@ def test_an_invitation_is_the_email_packages_bytes(
     built = invitation_mail(booking, **arguments)  # type: ignore[arg-type]
     written = invitation_bytes(booking, **arguments)  # type: ignore[arg-type]
     assert same_boundaries(written) == same_boundaries(built.as_bytes(policy=SMTP))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(
+        [
+            "America/New_York",
+            "Europe/Berlin",
+            "Asia/Singapore",
+            "Asia/Kolkata",
+            "Australia/Lord_Howe",
+            "America/Sao_Paulo",
+            "Etc/GMT+5",
+            "UTC",
+        ]
+    ),
+    days=st.integers(min_value=-4000, max_value=4000),
+    minutes=st.integers(min_value=0, max_value=24 * 60),
+    method=st.sampled_from(["REQUEST", "CANCEL"]),
+)
+def test_the_time_zone_of_an_invitation_is_the_one_icalendar_adds(
+    zone: str, days: int, minutes: int, method: str
+) -> None:
+    start = BOOKING.start + timedelta(days=days, minutes=minutes)
+    booking = dataclasses.replace(
+        BOOKING, timezone=zone, start=start, end=start + timedelta(hours=1)
+    )
+    first, last = start.date() - timedelta(days=366), start.date() + timedelta(days=366)
+    expected = event_calendar(booking, method, BOOKING.stamp or start, None)
+    expected.add_missing_timezones(first_date=first, last_date=last)
+    made = with_timezones(
+        event_calendar(booking, method, BOOKING.stamp or start, None), first, last
+    )
+    assert made == expected.to_ical()
