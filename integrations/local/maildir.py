@@ -4,11 +4,13 @@ copy beside it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
@@ -21,9 +23,10 @@ class MaildirMailer:
     3f9a1c.eml" (see scheduler.render.labels.eml_name).
 
     The Maildir file name is derived from the Message-ID, so a message is written at most once
-    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` is one
-    directory listing. The .eml name is fixed by the stored message too, so a resend writes no
-    second copy. Each file appears whole: written and synced in tmp/, then linked into new/;
+    (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` looks
+    each name up. The .eml name is fixed by the stored message too, so a resend writes no
+    second copy. Each file appears whole: written and synced in tmp/, then linked into new/
+    (the files of a batch side by side, so that the disk commits them together);
     the .eml copy is a second link to the same file (a written copy where the file system has
     no hard links). Before `send` returns, new/ and eml/ are synced once for the batch, so a
     mail reported sent is on disk.
@@ -42,13 +45,16 @@ class MaildirMailer:
             # not Maildir(create=True): it leaves an existing folder without tmp/, new/, cur/
             for part in ("tmp", "new", "cur", "eml"):
                 (self.folder / part).mkdir(parents=True, exist_ok=True)
-            delivered = self._delivered()
+            read = self._read()
+            delivered: dict[str, Path] = {}
             for mail in mails:
                 name = file_name(mail.message_id)
-                if name not in delivered:
-                    delivered[name] = self._deliver(name, mail.raw)
+                if name not in delivered and (found := self._find(name, read)) is not None:
+                    delivered[name] = found
+            self._deliver({file_name(m.message_id): m.raw for m in mails}, delivered)
+            for mail in mails:
                 readable = self.folder / "eml" / eml_name(mail.key, mail.message_id, mail.raw)
-                _copy_once(delivered[name], readable, mail.raw)
+                _copy_once(delivered[file_name(mail.message_id)], readable, mail.raw)
             if mails:
                 _sync_folder(self.folder / "new")
                 _sync_folder(self.folder / "eml")
@@ -60,35 +66,50 @@ class MaildirMailer:
     def sent_to(self, mails: Sequence[OutgoingMail]) -> dict[str, frozenset[str]]:
         if not (self.folder / "new").is_dir():
             return {}
-        delivered = self._delivered()
+        read = self._read()
         return {
             mail.message_id: frozenset(mail.recipients)
             for mail in mails
-            if file_name(mail.message_id) in delivered
+            if self._find(file_name(mail.message_id), read) is not None
         }
 
-    def _delivered(self) -> dict[str, Path]:
-        """Each message in new/ or cur/ by its Maildir key (the name before any ":2,S" a mail
-        program adds on reading), as mailbox.Maildir lists them, in one pass per folder."""
+    def _read(self) -> dict[str, Path]:
+        """The messages a mail program has moved to cur/ on reading them, by their Maildir key
+        (the name before the ":2,S" it adds), as mailbox.Maildir lists them."""
         found: dict[str, Path] = {}
-        for part in ("new", "cur"):
-            with os.scandir(self.folder / part) as entries:
-                for entry in entries:
-                    if not entry.is_dir():
-                        found[entry.name.split(":")[0]] = Path(entry.path)
+        with os.scandir(self.folder / "cur") as entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found[entry.name.split(":")[0]] = Path(entry.path)
         return found
 
-    def _deliver(self, name: str, raw: bytes) -> Path:
-        temporary = self.folder / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
-        delivered = self.folder / "new" / name
-        _write_synced(temporary, raw)
+    def _find(self, name: str, read: dict[str, Path]) -> Path | None:
+        """Where the message `name` is: in new/, or read and moved to cur/; None if not sent."""
+        fresh = self.folder / "new" / name
+        return fresh if fresh.is_file() else read.get(name)
+
+    def _deliver(self, raws: dict[str, bytes], delivered: dict[str, Path]) -> None:
+        """Write the messages not yet `delivered`, each synced in tmp/ and then linked into
+        new/. The files are written and synced side by side: the file system commits them
+        together, where one after the other each waits for the disk."""
+        waiting = {name: raw for name, raw in raws.items() if name not in delivered}
+        if not waiting:
+            return
+        token = f"{os.getpid()}.{secrets.token_hex(4)}"
+        staged = {name: self.folder / "tmp" / f"{name}.{token}" for name in waiting}
         try:
-            os.link(temporary, delivered)
-        except FileExistsError:
-            pass  # another worker delivered the same message a moment ago
+            with ThreadPoolExecutor(max_workers=min(len(waiting), _WRITERS)) as writers:
+                list(writers.map(_write_synced, staged.values(), waiting.values()))
+            for name, temporary in staged.items():
+                with contextlib.suppress(FileExistsError):  # another worker, a moment ago
+                    os.link(temporary, self.folder / "new" / name)
+                delivered[name] = self.folder / "new" / name
         finally:
-            temporary.unlink()
-        return delivered
+            for temporary in staged.values():
+                temporary.unlink(missing_ok=True)
+
+
+_WRITERS = 16
 
 
 def file_name(message_id: str) -> str:
