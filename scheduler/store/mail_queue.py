@@ -192,7 +192,7 @@ def settle_mail(
     every recipient took it or refused it for good (failed when none took it); otherwise
     pending for the recipients still owed it, after `backoff(attempts)`, with `error`. After
     the last try those recipients are refused with the last error."""
-    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    mail = _fresh(s, outbox_id)
     took = list(dict.fromkeys([*mail.delivered, *delivered]))
     gone = {**mail.refused, **refused}
     owed = [r for r in mail.recipients if r not in took and r not in gone]
@@ -249,6 +249,17 @@ def release_mail(
             not_before=now + backoff(mail.attempts),
             **unclaimed,
         )
+
+
+def _fresh(s: Session, outbox_id: int) -> Outbox:
+    """The mail as stored now. The changes of the mails settled before it in this session
+    stay in the session until it flushes them together (one statement for a batch), unless
+    they are this mail's own."""
+    held = s.identity_map.get(s.identity_key(Outbox, outbox_id))
+    if held is not None and held in s.dirty:
+        s.flush()
+    with s.no_autoflush:
+        return s.get_one(Outbox, outbox_id, populate_existing=True)
 
 
 def _claim_values(now: datetime, holder: str, expires: datetime | None) -> dict[str, Any]:
