@@ -61,6 +61,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
             report.problems.append(f"the calendar is not answering, tried again later: {error}")
             return report
         with rt.store.session() as s:
+            s.autoflush = False  # each row's own; its updates go in one flush at the end
             _settle_bookings(rt, s, bookings, booked, now, report)
             _settle_cancellations(s, cancellations, cancelled, now, report)
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Executable, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store.models import Outbox
-from scheduler.store.ops import insert_statement, table_of
+from scheduler.store.ops import insert_statement, run_insert, table_of
 
 MAX_ATTEMPTS = 8
 
@@ -54,7 +54,7 @@ def enqueue_mail(
         "refused": {},
         "created_at": now,
     }
-    return s.scalar(_enqueue_statement(s.get_bind().dialect.name), values) is not None
+    return run_insert(s, _enqueue_statement(s.get_bind().dialect.name), values) is not None
 
 
 @functools.cache

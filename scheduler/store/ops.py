@@ -118,7 +118,8 @@ def insert_meeting(
         "odd_minutes": {who: m for who, m in (odd_minutes or {}).items() if m},
         "updated_at": now,
     }
-    return s.scalar(_insert_meeting_statement(s.get_bind().dialect.name), values) is not None
+    statement = _insert_meeting_statement(s.get_bind().dialect.name)
+    return run_insert(s, statement, values) is not None
 
 
 @functools.cache
@@ -206,6 +207,17 @@ def partners_history(s: Session) -> set[frozenset[str]]:
         partner, and_(partner.pair_id == PairMember.pair_id, partner.email > PairMember.email)
     )
     return {frozenset((one, other)) for one, other in s.execute(stmt)}
+
+
+def run_insert(s: Session, statement: Executable, values: Mapping[str, Any]) -> Any:
+    """Run an insert-or-ignore and return its first column (None when ignored). Rows the
+    session still has to insert or delete go first; its pending updates stay pending (an
+    insert never depends on them), so that a step that changes a row and then queues a mail,
+    row after row, flushes its updates together instead of once per row."""
+    if s.new or s.deleted:
+        s.flush()
+    with s.no_autoflush:
+        return s.scalar(statement, values)
 
 
 def table_of(entity: type[Any]) -> Table:
