@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from integrations.local.busy import IcsFolderBusy
-from integrations.local.invitations import facts_from_mail, invitation_bytes
+from integrations.local.invitation_bytes import invitation_bytes
+from integrations.local.invitations import facts_from_mail
 from scheduler.core.message_ids import make_message_id
 from scheduler.core.model import Interval
 from scheduler.ports import (

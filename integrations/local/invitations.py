@@ -17,7 +17,6 @@ from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from scheduler.core.header_text import header_text
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
-from scheduler.render import mime
 from scheduler.replies.mail_checks import is_calendar_part, sender_addresses
 
 PRODID = "-//Tandem//Peer mentoring//EN"
@@ -73,52 +72,6 @@ def invitation_mail(
     mail.add_alternative(ics, maintype="text", subtype="calendar", params=calendar_params)
     mail.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     return mail
-
-
-def invitation_bytes(
-    booking: Booking,
-    *,
-    method: str,
-    message_id: str,
-    subject: str,
-    text: str,
-    html: str | None,
-    sender_name: str,
-    date: datetime,
-    join_url: str | None = None,
-) -> bytes:
-    """`invitation_mail(...).as_bytes(policy=SMTP)`, written straight (scheduler.render.mime):
-    the same headers, parts and encodings, at a fraction of the cost."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    ics = _calendar(booking, method, date, join_url)
-    message = mime.Part(subtype="mixed")
-    from_ = [(_one_line(sender_name), booking.organizer.email)]
-    message.headers.append(mime.address_header("From", from_))
-    to = [(_one_line(peer.name), peer.email) for peer in booking.attendees]
-    message.headers.append(mime.address_header("To", to))
-    message.add("Subject", _one_line(subject))
-    message.headers.append(mime.date_header("Date", date))
-    message.add("Message-ID", message_id)
-    message.add("Auto-Submitted", "auto-generated")
-    message.add("MIME-Version", "1.0")
-    alternative = mime.Part(subtype="alternative", parts=[mime.text_part(text, "plain")])
-    if html is not None:
-        html_part = mime.text_part(html, "html")
-        html_part.add("MIME-Version", "1.0")
-        alternative.parts.append(html_part)
-    inline = mime.Part(body=mime.base64_body(ics))
-    inline.add("Content-Transfer-Encoding", "base64")
-    inline.add("Content-Type", f'text/calendar; method="{method}"; charset="UTF-8"')
-    inline.add("MIME-Version", "1.0")
-    alternative.parts.append(inline)
-    attached = mime.Part(body=mime.base64_body(ics))
-    attached.add("Content-Type", "application/ics")
-    attached.add("Content-Transfer-Encoding", "base64")
-    attached.add("Content-Disposition", 'attachment; filename="invite.ics"')
-    attached.add("MIME-Version", "1.0")
-    message.parts = [alternative, attached]
-    return mime.to_bytes(message)
 
 
 def facts_from_ics(data: bytes, *, sender: str | None) -> list[MeetingFact]:

@@ -121,6 +121,7 @@ _REFERENCE = datetime(2027, 1, 1, tzinfo=UTC)
 # --- dates and times ----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def meeting_time(start: datetime, zone: str, locale: str) -> str:
     """`start` as one reader reads it: "Tuesday, January 12 at 9:45 AM Eastern Time (New York)".
     The date and time patterns and the word joining them are the locale's own."""
@@ -130,6 +131,7 @@ def meeting_time(start: datetime, zone: str, locale: str) -> str:
     return f"{_clean(when)} {zone_name(zone, locale, at=start)}"
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def short_time(start: datetime, zone: str, locale: str) -> str:
     """A compact time for a summary line: "Tue, Jan 12, 10:00 AM (Eastern Time)" in en-US,
     "Tue 12 Jan, 10:00 (Eastern Time)" in en-GB."""
@@ -145,6 +147,7 @@ def day_words(day: date, locale: str, *, year: bool = False) -> str:
     return _clean(format_date(day, _day_pattern(locale, year), locale=_babel(locale)))
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def month_words(day: date, locale: str) -> str:
     """The month and year of `day`: "January 2028", "Januar 2028"."""
     return _clean(format_date(day, _month_pattern(locale), locale=_babel(locale)))

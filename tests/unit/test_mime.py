@@ -14,12 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations.local.invitations import (
-    event_calendar,
-    invitation_bytes,
-    invitation_mail,
-    with_timezones,
-)
+from integrations.local.invitation_bytes import invitation_bytes
+from integrations.local.invitations import event_calendar, invitation_mail, with_timezones
 from scheduler.ports import Attendee, Booking
 from scheduler.render.kits import Rendered, build_email
 from scheduler.render.mime import email_bytes
