@@ -18,7 +18,7 @@ from integrations.local.invitation_bytes import invitation_bytes
 from integrations.local.invitations import event_calendar, invitation_mail, with_timezones
 from scheduler.ports import Attendee, Booking
 from scheduler.render.kits import Rendered, build_email
-from scheduler.render.mime import email_bytes
+from scheduler.render.mime import _is_a_line, email_bytes
 
 NAMES = [
     "Ana Lima",
@@ -213,3 +213,12 @@ def test_the_time_zone_of_an_invitation_is_the_one_icalendar_adds(
         event_calendar(booking, method, BOOKING.stamp or start, None), first, last
     )
     assert made == expected.to_ical()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["--B\n", "--B\r\n", "x\n--B--\ny", "--B", "a--B\n", "\n--B--", "--Bx\n", "--B--\r\n", ""],
+)
+def test_a_boundary_is_changed_when_the_generator_would_change_it(text: str) -> None:
+    generator_would = re.search("^--" + re.escape("B") + "(--)?$", text, re.MULTILINE)
+    assert _is_a_line(text, "B") == bool(generator_would)
