@@ -4,7 +4,6 @@ copy beside it."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -25,7 +24,7 @@ class MaildirMailer:
     The Maildir file name is derived from the Message-ID, so a message is written at most once
     (a second send finds the name in new/ or cur/ and writes nothing) and `sent_to` looks
     each name up. The .eml name is fixed by the stored message too, so a resend writes no
-    second copy. Each file appears whole: written and synced in tmp/, then linked into new/
+    second copy. Each file appears whole: written and synced in tmp/, then renamed into new/
     (the files of a batch side by side, so that the disk commits them together);
     the .eml copy is a second link to the same file (a written copy where the file system has
     no hard links). Before `send` returns, new/ and eml/ are synced once for the batch, so a
@@ -101,12 +100,14 @@ class MaildirMailer:
             with ThreadPoolExecutor(max_workers=min(len(waiting), _WRITERS)) as writers:
                 list(writers.map(_write_synced, staged.values(), waiting.values()))
             for name, temporary in staged.items():
-                with contextlib.suppress(FileExistsError):  # another worker, a moment ago
-                    os.link(temporary, self.folder / "new" / name)
+                # a rename (one step, where a link and an unlink are two): another worker
+                # delivering the same message a moment ago wrote the same bytes
+                os.rename(temporary, self.folder / "new" / name)
                 delivered[name] = self.folder / "new" / name
         finally:
-            for temporary in staged.values():
-                temporary.unlink(missing_ok=True)
+            for name, temporary in staged.items():
+                if name not in delivered:  # a write failed: no half-done batch left in tmp/
+                    temporary.unlink(missing_ok=True)
 
 
 _WRITERS = 16
