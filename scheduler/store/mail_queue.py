@@ -251,11 +251,26 @@ def release_mail(
         )
 
 
+def read_for_settling(s: Session, outbox_ids: Sequence[int]) -> None:
+    """Read a batch of claimed mails as stored now, in one query, for `settle_mail` to use
+    each of them once instead of reading them one by one."""
+    stmt = select(Outbox).where(Outbox.id.in_(outbox_ids))
+    s.scalars(stmt.execution_options(populate_existing=True)).all()
+    s.info.setdefault(_READ, set()).update(outbox_ids)
+
+
+_READ = "tandem.outbox_read"
+
+
 def _fresh(s: Session, outbox_id: int) -> Outbox:
-    """The mail as stored now. The changes of the mails settled before it in this session
-    stay in the session until it flushes them together (one statement for a batch), unless
-    they are this mail's own."""
+    """The mail as stored now: read by `read_for_settling` in this session (once), or read
+    here. The changes of the mails settled before it in this session stay in the session
+    until it flushes them together (one statement for a batch), unless they are its own."""
     held = s.identity_map.get(s.identity_key(Outbox, outbox_id))
+    read: set[int] = s.info.get(_READ, set())
+    if isinstance(held, Outbox) and outbox_id in read:
+        read.discard(outbox_id)
+        return held
     if held is not None and held in s.dirty:
         s.flush()
     with s.no_autoflush:
