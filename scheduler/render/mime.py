@@ -53,7 +53,13 @@ class Part:
 
 
 def header(name: str, value: str) -> str:
-    """`name: value` as the email package folds it for SMTP, CRLF included."""
+    """`name: value` as the email package folds it for SMTP, CRLF included.
+
+    Raises:
+        ValueError: `value` holds a line break, as `message[name] = value` refuses it.
+    """
+    if len(value.splitlines()) > 1:
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
     is_unstructured = _unstructured(name.lower())
     plain = is_unstructured and "=?" not in value and _PLAIN.fullmatch(value)
     if (plain or (name.lower() == "message-id" and _MESSAGE_ID.fullmatch(value))) and (

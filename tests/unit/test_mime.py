@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from email import policy
+from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
@@ -18,7 +20,7 @@ from integrations.local.invitation_bytes import invitation_bytes
 from integrations.local.invitations import event_calendar, invitation_mail, with_timezones
 from scheduler.ports import Attendee, Booking
 from scheduler.render.kits import Rendered, build_email
-from scheduler.render.mime import _is_a_line, email_bytes
+from scheduler.render.mime import _is_a_line, email_bytes, header
 
 NAMES = [
     "Ana Lima",
@@ -222,3 +224,15 @@ def test_the_time_zone_of_an_invitation_is_the_one_icalendar_adds(
 def test_a_boundary_is_changed_when_the_generator_would_change_it(text: str) -> None:
     generator_would = re.search("^--" + re.escape("B") + "(--)?$", text, re.MULTILINE)
     assert _is_a_line(text, "B") == bool(generator_would)
+
+
+@pytest.mark.parametrize("value", ["<a@b>\nBcc: x@evil.example", "<a@b>\r\nX: 1", "a\u2028b"])
+def test_a_header_with_a_line_break_is_refused_as_the_email_package_refuses_it(
+    value: str,
+) -> None:
+    message = EmailMessage(policy=policy.default)
+    with pytest.raises(ValueError) as before:
+        message["Message-ID"] = value
+    with pytest.raises(ValueError) as now:
+        header("Message-ID", value)
+    assert str(now.value) == str(before.value)
