@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.policy import SMTP
 
 from integrations.local.busy import IcsFolderBusy
-from integrations.local.invitations import facts_from_mail, invitation_mail
+from integrations.local.invitation_bytes import invitation_bytes
+from integrations.local.invitations import facts_from_mail
 from scheduler.core.message_ids import make_message_id
 from scheduler.core.model import Interval
 from scheduler.ports import (
@@ -107,7 +107,7 @@ class LocalCalendar:
         subject = f"Cancelled: {booking.summary}" if cancel else booking.summary
         text = "This conversation is cancelled and off your calendars." if cancel else None
         message_id = make_message_id(key, booking.organizer.email.rpartition("@")[2])
-        message = invitation_mail(
+        raw = invitation_bytes(
             booking,
             method=method,
             message_id=message_id,
@@ -118,7 +118,6 @@ class LocalCalendar:
             date=booking.stamp or datetime.now(UTC),
         )
         recipients = tuple(a.email for a in booking.attendees)
-        raw = message.as_bytes(policy=SMTP)
         return OutgoingMail(key, message_id, raw, recipients, kind=kind, subject=subject)
 
 

@@ -4,15 +4,16 @@ built so that Google Calendar, Outlook and Apple Calendar accept them, and read 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from scheduler.core.header_text import header_text
 from scheduler.ports import Attendee, Booking, FactKind, MeetingFact
@@ -108,6 +109,41 @@ def facts_from_mail(msg: EmailMessage) -> list[MeetingFact]:
 
 
 def _calendar(booking: Booking, method: str, stamp: datetime, join_url: str | None) -> bytes:
+    calendar = event_calendar(booking, method, stamp, join_url)
+    first, last = booking.start.date() - _ZONE_MARGIN, booking.end.date() + _ZONE_MARGIN
+    return with_timezones(calendar, first, last)
+
+
+def with_timezones(calendar: Calendar, first: date, last: date) -> bytes:
+    """`calendar` as iCalendar text with the VTIMEZONE of the zone its event uses, covering
+    `first` to `last`: what `add_missing_timezones` and `to_ical` give, with the VTIMEZONE
+    made once per zone and range (a launch books thousands of events in a few zones)."""
+    missing = calendar.get_missing_tzids()
+    if len(missing) != 1 or calendar.subcomponents[0].name != "VEVENT":
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+        whole: bytes = calendar.to_ical()
+        return whole
+    ics: bytes = calendar.to_ical()
+    block = _vtimezone(missing.pop(), first, last)
+    at = ics.index(b"BEGIN:VEVENT\r\n")
+    return ics[:at] + block + ics[at:]
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first: date, last: date) -> bytes:
+    """The VTIMEZONE lines of `tzid` from `first` to `last`; none for a zone icalendar does
+    not know (as add_missing_timezones leaves it out)."""
+    try:
+        zone: bytes = Timezone.from_tzid(tzid, first_date=first, last_date=last).to_ical()
+    except ValueError:
+        return b""
+    return zone
+
+
+def event_calendar(
+    booking: Booking, method: str, stamp: datetime, join_url: str | None
+) -> Calendar:
+    """The VCALENDAR of one REQUEST or CANCEL with its VEVENT, without time zones."""
     zone = ZoneInfo(booking.timezone)
     event = Event()
     event.add("uid", booking.uid)
@@ -136,10 +172,7 @@ def _calendar(booking: Booking, method: str, stamp: datetime, join_url: str | No
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(event)
-    first, last = booking.start.date() - _ZONE_MARGIN, booking.end.date() + _ZONE_MARGIN
-    calendar.add_missing_timezones(first_date=first, last_date=last)
-    ics: bytes = calendar.to_ical()
-    return ics
+    return calendar
 
 
 def _address_of(person: Attendee, *, attending: bool = False) -> vCalAddress:

@@ -3,6 +3,7 @@ that booking is a pure decision that can be tested without a calendar."""
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,9 +66,11 @@ def best_slot(
     if previous is not None and search.strict(start := search.rhythm(previous)):
         return search.slot(start, {peer.email: 0 for peer in peers})
     grid = list(_grid(search.begin, search.finish, step))
-    strict = [start for start in grid if search.strict(start)]
-    if strict:
-        return search.slot(min(strict, key=search.closeness), {peer.email: 0 for peer in peers})
+    for day in search.days_by_closeness(grid):  # the nearest day with a strict slot wins
+        strict = [start for start in day if search.strict(start)]
+        if strict:
+            best = min(strict, key=search.closeness)
+            return search.slot(best, {peer.email: 0 for peer in peers})
     stretched = [(start, odd) for start in grid if (odd := search.odd_minutes(start)) is not None]
     if stretched:
         owed = burden or {}
@@ -137,6 +140,17 @@ class _Search:
             odd[calendar.email] = minutes
         return odd
 
+    def days_by_closeness(self, grid: Sequence[datetime]) -> list[list[datetime]]:
+        """The grid cut into the local days of the first peer, in the order `closeness` ranks
+        them: fewer days from the target first, after before before. Every slot of a day
+        outranks every slot of the days after it, so the first day with a strict slot holds
+        the best one."""
+        days: dict[int, list[datetime]] = {}
+        for start in grid:
+            offset = (start.astimezone(self.home).date() - self.target).days
+            days.setdefault(offset, []).append(start)
+        return [days[offset] for offset in sorted(days, key=lambda o: (abs(o), o < 0))]
+
     def closeness(self, start: datetime) -> _Closeness:
         """Sorts fewer days from the target first, after before before, then comfort, then time."""
         offset = (start.astimezone(self.home).date() - self.target).days
@@ -176,22 +190,14 @@ class _Calendar:
     """A peer's working windows as UTC instants, searchable by bisection."""
 
     def __init__(self, peer: Availability, search: _Search) -> None:
-        zone, hours, stretch = ZoneInfo(peer.timezone), search.hours, search.stretch
+        zone = ZoneInfo(peer.timezone)
         self.email = peer.email
-        self.windows: list[_Window] = []
-        day = search.begin.astimezone(zone).date() - timedelta(days=1)
-        while day <= search.finish.astimezone(zone).date() + timedelta(days=1):
-            core_start = _instant(day, hours.start, zone, latest=True)
-            core_end = _instant(day, hours.end, zone, latest=False)
-            if day.weekday() in search.days and core_start < core_end:
-                midnight = _instant(day, time(0), zone, latest=True)
-                next_midnight = _instant(day + timedelta(days=1), time(0), zone, latest=True)
-                reach_start = max(core_start - stretch, midnight)
-                reach_end = min(core_end + stretch, next_midnight)
-                self.windows.append(_Window(core_start, core_end, reach_start, reach_end))
-            day += timedelta(days=1)
-        self.core_starts = [window.core_start for window in self.windows]
-        self.reach_starts = [window.reach_start for window in self.windows]
+        first = search.begin.astimezone(zone).date() - timedelta(days=1)
+        last = search.finish.astimezone(zone).date() + timedelta(days=1)
+        days = frozenset(search.days)
+        self.windows, self.core_starts, self.reach_starts = _windows(
+            peer.timezone, search.hours, days, search.stretch, first, last
+        )
 
     def inside(self, start: datetime, end: datetime) -> bool:
         index = bisect_right(self.core_starts, start) - 1
@@ -213,6 +219,36 @@ class _Calendar:
             return timedelta(0)
         window = self.windows[index]
         return min(start - window.core_start, window.core_end - end)
+
+
+_Windows = tuple[list[_Window], list[datetime], list[datetime]]
+
+
+@functools.lru_cache(maxsize=1024)
+def _windows(
+    zone_name: str,
+    hours: Hours,
+    days: frozenset[Weekday],
+    stretch: timedelta,
+    first: date,
+    last: date,
+) -> _Windows:
+    """A zone's working windows on the listed days from `first` to `last`, with their starts
+    for bisection: the same for every peer in that zone (read only, so shared)."""
+    zone = ZoneInfo(zone_name)
+    windows: list[_Window] = []
+    day = first
+    while day <= last:
+        core_start = _instant(day, hours.start, zone, latest=True)
+        core_end = _instant(day, hours.end, zone, latest=False)
+        if day.weekday() in days and core_start < core_end:
+            midnight = _instant(day, time(0), zone, latest=True)
+            next_midnight = _instant(day + timedelta(days=1), time(0), zone, latest=True)
+            reach_start = max(core_start - stretch, midnight)
+            reach_end = min(core_end + stretch, next_midnight)
+            windows.append(_Window(core_start, core_end, reach_start, reach_end))
+        day += timedelta(days=1)
+    return windows, [w.core_start for w in windows], [w.reach_start for w in windows]
 
 
 class _Busy:

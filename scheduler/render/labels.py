@@ -6,6 +6,7 @@ own headers, so the same mail always gets the same name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -49,11 +50,7 @@ _BOOKING = re.compile(r"(?:invite|cancel):[^:]+-(\d+)-\d+:\d+")
 
 def to_names(raw: bytes) -> list[str]:
     """The display names of the To header (the address where there is none)."""
-    headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
-    to = headers["To"]
-    if not isinstance(to, AddressHeader):
-        return []
-    return [a.display_name or a.addr_spec for a in to.addresses]
+    return list(_header_facts(_header_block(raw))[0])
 
 
 def mail_label(key: str, raw: bytes) -> str:
@@ -66,16 +63,55 @@ def eml_name(key: str, message_id: str, raw: bytes) -> str:
     """A name for a mail's .eml copy, "2026-12-01 launch kit - Ana Lima & Bo Chen - 3f9a1c.eml":
     the day of its Date header, its kind, whom it is for, and a short hash of its Message-ID,
     so that two mails never share a name and a resent mail finds the name it had."""
-    headers = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    to, day = _header_facts(_header_block(raw))
+    digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:6]
+    names = " & ".join(to)
+    middle = f"{day}{kind_words(key)}" + (f" - {names}" if names else "")
+    tail = f" - {digest}.eml"
+    return readable_name(middle, MAX_NAME_BYTES - len(tail.encode())) + tail
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The header lines of a mail, up to the first empty line: all a label reads, and what
+    the parser would read of them anyway (a kit's body is 20 times longer)."""
+    end = _BLANK_LINE.search(raw)
+    return raw if end is None else raw[: end.end()]
+
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+@functools.lru_cache(maxsize=256)
+def _header_facts(block: bytes) -> tuple[tuple[str, ...], str]:
+    """The To names and the "2026-12-01 " day of the Date header ("" without one) of a header
+    block. Cached: the Maildir copy's name and the summary of `tandem run` read the same mail."""
+    headers = BytesParser(policy=_COMPAT).parsebytes(block, headersonly=True)
     try:
         day = f"{parsedate_to_datetime(str(headers['Date'])):%Y-%m-%d} "
     except (TypeError, ValueError):
         day = ""
-    digest = hashlib.sha256(message_id.strip().encode()).hexdigest()[:6]
-    names = " & ".join(to_names(raw))
-    middle = f"{day}{kind_words(key)}" + (f" - {names}" if names else "")
-    tail = f" - {digest}.eml"
-    return readable_name(middle, MAX_NAME_BYTES - len(tail.encode())) + tail
+    to_values = headers.get_all("To") or []
+    if len(to_values) == 1 and (names := _plain_names(str(to_values[0]))) is not None:
+        return names, day
+    parsed = BytesParser(policy=policy.default).parsebytes(block, headersonly=True)["To"]
+    if not isinstance(parsed, AddressHeader):
+        return (), day
+    return tuple(a.display_name or a.addr_spec for a in parsed.addresses), day
+
+
+def _plain_names(value: str) -> tuple[str, ...] | None:
+    """The names of a To header written as plain `Name Words <address>` entries (what Tandem
+    writes for ASCII names), read without the full address parser; None for anything else
+    (quotes, encoded words, comments, folded lines), which the parser reads."""
+    entries = value.split(", ")
+    if "=?" in value or not all(_PLAIN_ENTRY.fullmatch(entry) for entry in entries):
+        return None
+    return tuple(entry.rpartition(" <")[0] for entry in entries)
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ENTRY = re.compile(rf"{_ATOM}(?: {_ATOM})* <{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*>")
+_COMPAT = policy.compat32
 
 
 def readable_name(text: str, max_bytes: int = MAX_NAME_BYTES, fallback: str = "mail") -> str:

@@ -92,10 +92,22 @@ def zone_name(zone: str, locale: str, *, city: bool = True, at: datetime | None 
     no reader wonders whether "Standard" is still right in July. Zones without a region (UTC,
     Etc/GMT+5) use their offset's name at `at` ("Coordinated Universal Time", "GMT-05:00")."""
     tz = ZoneInfo(zone)
-    canonical = get_global("zone_aliases").get(zone, zone)
-    if get_global("zone_territories").get(canonical) in (None, "ZZ", "001"):
+    if not _has_region(zone):
         moment = (at or _REFERENCE).astimezone(tz)
         return _clean(get_timezone_name(moment, width="long", locale=_babel(locale)))
+    return _region_zone_name(zone, locale, city)
+
+
+@functools.cache
+def _has_region(zone: str) -> bool:
+    canonical = get_global("zone_aliases").get(zone, zone)
+    return get_global("zone_territories").get(canonical) not in (None, "ZZ", "001")
+
+
+@functools.cache
+def _region_zone_name(zone: str, locale: str, city: bool) -> str:
+    """The name of a zone with a region, the same all year (see zone_name)."""
+    tz = ZoneInfo(zone)
     generic = get_timezone_name(tz, width="long", locale=_babel(locale))
     place = get_timezone_location(tz, locale=_babel(locale), return_city=True)
     if not city or place in generic or generic == get_timezone_location(tz, _babel(locale)):
@@ -109,6 +121,7 @@ _REFERENCE = datetime(2027, 1, 1, tzinfo=UTC)
 # --- dates and times ----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def meeting_time(start: datetime, zone: str, locale: str) -> str:
     """`start` as one reader reads it: "Tuesday, January 12 at 9:45 AM Eastern Time (New York)".
     The date and time patterns and the word joining them are the locale's own."""
@@ -118,14 +131,13 @@ def meeting_time(start: datetime, zone: str, locale: str) -> str:
     return f"{_clean(when)} {zone_name(zone, locale, at=start)}"
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def short_time(start: datetime, zone: str, locale: str) -> str:
     """A compact time for a summary line: "Tue, Jan 12, 10:00 AM (Eastern Time)" in en-US,
     "Tue 12 Jan, 10:00 (Eastern Time)" in en-GB."""
-    babel = _babel(locale)
-    day = babel.datetime_skeletons[match_skeleton("MMMEd", babel.datetime_skeletons) or "MEd"]
-    pattern = _joined(babel, "medium").replace("{1}", day.pattern)
-    pattern = pattern.replace("{0}", babel.time_formats["short"].pattern)
-    when = format_datetime(start, pattern, tzinfo=ZoneInfo(zone), locale=babel)
+    when = format_datetime(
+        start, _short_pattern(locale), tzinfo=ZoneInfo(zone), locale=_babel(locale)
+    )
     return f"{_clean(when)} ({zone_name(zone, locale, city=False, at=start)})"
 
 
@@ -135,11 +147,10 @@ def day_words(day: date, locale: str, *, year: bool = False) -> str:
     return _clean(format_date(day, _day_pattern(locale, year), locale=_babel(locale)))
 
 
+@functools.lru_cache(maxsize=4096)  # a launch writes the same few times thousands of times
 def month_words(day: date, locale: str) -> str:
     """The month and year of `day`: "January 2028", "Januar 2028"."""
-    babel = _babel(locale)
-    skeleton = babel.datetime_skeletons[match_skeleton("yMMMM", babel.datetime_skeletons) or "y"]
-    return _clean(format_date(day, skeleton.pattern, locale=babel))
+    return _clean(format_date(day, _month_pattern(locale), locale=_babel(locale)))
 
 
 def times_for(start: datetime, readers: Sequence[Reader]) -> list[tuple[tuple[str, ...], str]]:
@@ -170,6 +181,23 @@ def _parse(text: str) -> Locale | None:
         return Locale.parse(cleaned, sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
         return None
+
+
+@functools.cache
+def _short_pattern(tag: str) -> str:
+    """The locale's compact weekday, day, month and time: "EEE, MMM d, h:mm a" in en-US."""
+    babel = _babel(tag)
+    day = babel.datetime_skeletons[match_skeleton("MMMEd", babel.datetime_skeletons) or "MEd"]
+    pattern = _joined(babel, "medium").replace("{1}", day.pattern)
+    return pattern.replace("{0}", babel.time_formats["short"].pattern)
+
+
+@functools.cache
+def _month_pattern(tag: str) -> str:
+    """The locale's month and year: "MMMM y" in en-US."""
+    babel = _babel(tag)
+    skeleton = babel.datetime_skeletons[match_skeleton("yMMMM", babel.datetime_skeletons) or "y"]
+    return str(skeleton.pattern)
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from scheduler.ports import OutgoingMail
 from scheduler.program.schema import Program
 from scheduler.render.kits import Kits, Rendered, build_email, starts_local
 from scheduler.render.local_time import Reader, month_words, reader_locale, zone_name
+from scheduler.render.mime import email_bytes
 from scheduler.replies.address import person_tag, reply_address
 from scheduler.replies.commands import INVITATION, help_rows
 
@@ -177,18 +178,31 @@ def compose(
     Message-ID fixed by `key` so that the outbox sends it once and can look it up."""
     mailbox = program.provider.mailbox
     message_id = make_message_id(key, mailbox.rpartition("@")[2])
-    message = build_email(
-        rendered,
-        sender_name=program.program.name,
-        sender=mailbox,
-        to=to,
-        reply_to=reply_to,
-        message_id=message_id,
-        date=now,
-        inline=inline,
-    )
+    if inline:
+        message = build_email(
+            rendered,
+            sender_name=program.program.name,
+            sender=mailbox,
+            to=to,
+            reply_to=reply_to,
+            message_id=message_id,
+            date=now,
+            inline=inline,
+        )
+        raw = message.as_bytes(policy=SMTP)
+    else:  # the same bytes, written straight (scheduler.render.mime)
+        raw = email_bytes(
+            sender_name=program.program.name,
+            sender=mailbox,
+            to=to,
+            reply_to=reply_to,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            date=now,
+        )
     recipients = tuple(address for _, address in to)
-    raw = message.as_bytes(policy=SMTP)
     return OutgoingMail(key, message_id, raw, recipients, kind=kind, subject=rendered.subject)
 
 

@@ -61,6 +61,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
             report.problems.append(f"the calendar is not answering, tried again later: {error}")
             return report
         with rt.store.session() as s:
+            s.autoflush = False  # each row's own; its updates go in one flush at the end
             _settle_bookings(rt, s, bookings, booked, now, report)
             _settle_cancellations(s, cancellations, cancelled, now, report)
 
@@ -102,10 +103,17 @@ def _settle_bookings(
     now: datetime,
     report: Report,
 ) -> None:
+    if not bookings:
+        return
+    # the batch's meetings locked and its pairs read in two queries, not two per meeting
+    keys = [booking.key for booking in bookings]
+    locked = s.scalars(
+        select(Meeting).where(Meeting.booking_key.in_(keys)).order_by(Meeting.id).with_for_update()
+    )
+    meetings = {meeting.booking_key: meeting for meeting in locked}
+    s.scalars(select(Pair).where(Pair.id.in_({m.pair_id for m in meetings.values()}))).all()
     for booking, made in zip(bookings, results, strict=True):
-        meeting = s.scalars(
-            select(Meeting).where(Meeting.booking_key == booking.key).with_for_update()
-        ).one()
+        meeting = meetings[booking.key]
         if made.error is not None:
             _failed(meeting, made.error, report, f"booking conversation {meeting.number}")
             continue

@@ -36,6 +36,7 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
     busy = busy_of(rt, due)
     plans = plan_slots(rt.program.meetings, due, busy, zone=rt.zone, now=now)
     with rt.store.session() as s:
+        s.autoflush = False  # each row's own; its updates go in one flush at the end
         for item, slot in plans:
             pair = s.get_one(Pair, item.pair_id, with_for_update=True)
             if pair.state != "active":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from scheduler.core.model import Person
@@ -33,13 +33,16 @@ def person_of(row: PersonRow) -> Person:
 
 def pair_peers(s: Session, pair_id: str) -> list[Person]:
     """The peers of a pair, in their order; not those who left it."""
-    rows = s.scalars(
-        select(PersonRow)
-        .join(PairMember)
-        .where(PairMember.pair_id == pair_id, PairMember.left_at.is_(None))
-        .order_by(PairMember.position)
-    )
-    return [person_of(r) for r in rows]
+    return [person_of(r) for r in s.scalars(_PEERS, {"pair_id": pair_id})]
+
+
+# built once and run with the pair as a parameter: a step asks for every pair in turn
+_PEERS = (
+    select(PersonRow)
+    .join(PairMember)
+    .where(PairMember.pair_id == bindparam("pair_id"), PairMember.left_at.is_(None))
+    .order_by(PairMember.position)
+)
 
 
 def pair_names(s: Session, pair_id: str) -> str:
@@ -49,12 +52,15 @@ def pair_names(s: Session, pair_id: str) -> str:
 
 def upcoming(s: Session, pair: Pair, now: datetime) -> list[Meeting]:
     """The pair's meetings still to come, in order."""
-    rows = s.scalars(
-        select(Meeting)
-        .where(Meeting.pair_id == pair.id, Meeting.state.in_(UPCOMING))
-        .order_by(Meeting.number, Meeting.attempt)
-    )
+    rows = s.scalars(_UPCOMING, {"pair_id": pair.id})
     return [m for m in rows if m.starts_at is None or m.starts_at > now]
+
+
+_UPCOMING = (
+    select(Meeting)
+    .where(Meeting.pair_id == bindparam("pair_id"), Meeting.state.in_(UPCOMING))
+    .order_by(Meeting.number, Meeting.attempt)
+)
 
 
 def active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:

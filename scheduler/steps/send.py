@@ -155,6 +155,7 @@ def _settle(
     After a failed batch, its error goes with every mail that did not go out."""
     by_id = {result.message_id: result for result in results}
     with rt.store.session() as s:
+        mail_queue.read_for_settling(s, list(mails))
         for outbox_id, mail in mails.items():
             result = by_id[mail.message_id]
             deferred = "; ".join(f"{who}: {why}" for who, why in result.deferred.items())

@@ -5,15 +5,16 @@ the commit to it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Executable, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store.models import Outbox
-from scheduler.store.ops import dialect_insert
+from scheduler.store.ops import insert_statement, run_insert, table_of
 
 MAX_ATTEMPTS = 8
 
@@ -53,8 +54,16 @@ def enqueue_mail(
         "refused": {},
         "created_at": now,
     }
-    stmt = dialect_insert(s, Outbox, values).on_conflict_do_nothing(index_elements=["key"])
-    return s.scalar(stmt.returning(Outbox.id)) is not None
+    return run_insert(s, _enqueue_statement(s.get_bind().dialect.name), values) is not None
+
+
+@functools.cache
+def _enqueue_statement(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id, built once per dialect and run
+    with each mail's values as parameters (a statement built per row costs more than the row)."""
+    table = table_of(Outbox)
+    insert = insert_statement(dialect, table).on_conflict_do_nothing(index_elements=["key"])
+    return insert.returning(table.c.id)
 
 
 def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
@@ -183,7 +192,7 @@ def settle_mail(
     every recipient took it or refused it for good (failed when none took it); otherwise
     pending for the recipients still owed it, after `backoff(attempts)`, with `error`. After
     the last try those recipients are refused with the last error."""
-    mail = s.get_one(Outbox, outbox_id, populate_existing=True)
+    mail = _fresh(s, outbox_id)
     took = list(dict.fromkeys([*mail.delivered, *delivered]))
     gone = {**mail.refused, **refused}
     owed = [r for r in mail.recipients if r not in took and r not in gone]
@@ -206,7 +215,8 @@ def settle_mail(
             sent_at=now if took else None,
             last_error="; ".join(f"{who}: {why}" for who, why in gone.items()) or None,
         )
-    _change(s, outbox_id, **values)
+    for name, value in values.items():  # written by the session's next flush, by primary key
+        setattr(mail, name, value)
     return mail
 
 
@@ -239,6 +249,32 @@ def release_mail(
             not_before=now + backoff(mail.attempts),
             **unclaimed,
         )
+
+
+def read_for_settling(s: Session, outbox_ids: Sequence[int]) -> None:
+    """Read a batch of claimed mails as stored now, in one query, for `settle_mail` to use
+    each of them once instead of reading them one by one."""
+    stmt = select(Outbox).where(Outbox.id.in_(outbox_ids))
+    s.scalars(stmt.execution_options(populate_existing=True)).all()
+    s.info.setdefault(_READ, set()).update(outbox_ids)
+
+
+_READ = "tandem.outbox_read"
+
+
+def _fresh(s: Session, outbox_id: int) -> Outbox:
+    """The mail as stored now: read by `read_for_settling` in this session (once), or read
+    here. The changes of the mails settled before it in this session stay in the session
+    until it flushes them together (one statement for a batch), unless they are its own."""
+    held = s.identity_map.get(s.identity_key(Outbox, outbox_id))
+    read: set[int] = s.info.get(_READ, set())
+    if isinstance(held, Outbox) and outbox_id in read:
+        read.discard(outbox_id)
+        return held
+    if held is not None and held in s.dirty:
+        s.flush()
+    with s.no_autoflush:
+        return s.get_one(Outbox, outbox_id, populate_existing=True)
 
 
 def _claim_values(now: datetime, holder: str, expires: datetime | None) -> dict[str, Any]:

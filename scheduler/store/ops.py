@@ -7,11 +7,12 @@ Each takes the caller's Session and leaves the commit to it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Executable, Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -117,8 +118,16 @@ def insert_meeting(
         "odd_minutes": {who: m for who, m in (odd_minutes or {}).items() if m},
         "updated_at": now,
     }
-    stmt = dialect_insert(s, Meeting, values).on_conflict_do_nothing()
-    return s.scalar(stmt.returning(Meeting.id)) is not None
+    statement = _insert_meeting_statement(s.get_bind().dialect.name)
+    return run_insert(s, statement, values) is not None
+
+
+@functools.cache
+def _insert_meeting_statement(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id, built once per dialect and run with
+    each meeting's values as parameters."""
+    table = table_of(Meeting)
+    return insert_statement(dialect, table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def get_cursor(s: Session, name: str) -> str | None:
@@ -199,6 +208,33 @@ def partners_history(s: Session) -> set[frozenset[str]]:
         partner, and_(partner.pair_id == PairMember.pair_id, partner.email > PairMember.email)
     )
     return {frozenset((one, other)) for one, other in s.execute(stmt)}
+
+
+def run_insert(s: Session, statement: Executable, values: Mapping[str, Any]) -> Any:
+    """Run an insert-or-ignore and return its first column (None when ignored). Rows the
+    session still has to insert or delete go first; its pending updates stay pending (an
+    insert never depends on them), so that a step that changes a row and then queues a mail,
+    row after row, flushes its updates together instead of once per row."""
+    if s.new or s.deleted:
+        s.flush()
+    with s.no_autoflush:
+        return s.scalar(statement, values)
+
+
+def table_of(entity: type[Any]) -> Table:
+    """The table an ORM class maps, for statements that need no ORM."""
+    table = entity.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def insert_statement(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT into `table`, without values: they come as parameters."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")
 
 
 def dialect_insert(

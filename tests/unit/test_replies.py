@@ -3,7 +3,6 @@ languages with their pause lengths, and negations, prose and quotes never act.""
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -401,12 +400,11 @@ def test_addresses_are_kept_out_of_the_reason_and_the_text() -> None:
     assert "@" not in oof.reason
 
 
-def test_a_long_line_that_opens_with_a_command_is_read_quickly() -> None:
-    started = time.perf_counter()
+def test_a_long_line_that_opens_with_a_command_is_read_as_prose() -> None:
+    # how fast: python -m bench.bench_replies
     assert parse_command("pause " + "foo bar " * 20_000, today=TODAY) is None
     found = parse_command("pause because " + "of this and that " * 20_000, today=TODAY)
     assert found is not None and found[2] == "pause because of this and that of this and that…"
-    assert time.perf_counter() - started < 1
 
 
 QUOTED_TANDEM = "Hi Ana and Bo,\n\nReply with one of these words:\n\npause for 3 weeks\nend\nskip"

@@ -3,7 +3,6 @@ signatures and the banners mail gateways put on top; from text/plain, else from 
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -201,12 +200,11 @@ def test_the_html_part_gives_the_same_command_as_the_text_part(path: Path) -> No
     assert from_plain[:2] == from_html[:2]
 
 
-def test_a_megabyte_of_quote_is_read_quickly() -> None:
+def test_a_megabyte_of_quote_is_cut_to_the_reply() -> None:
+    # how fast: python -m bench.bench_replies
     text = "pause\n\nOn Mon, 1 Mar 2027, Tandem wrote:\n" + "> end of the quote\n" * 60_000
-    started = time.perf_counter()
     assert visible_reply(text) == "pause"
     assert visible_reply("> x\n" + "x" * 1_000_000) == "x" * (MAX_CHARS - 4)
-    assert time.perf_counter() - started < 2
 
 
 @given(st.text())
