@@ -42,11 +42,12 @@ QUEUE = "tandem"
 SEND_BATCH = 50
 MARK_TTL = timedelta(hours=1)  # a mark outlives its message only when the message is lost
 BOOK_LEASE = timedelta(minutes=5)
+JOB_LEASE = timedelta(minutes=10)  # a longer job may overlap a second run: safe, only slower
 MINUTE = 60_000
 
 
-def make_broker(url: str, namespace: str = "tandem") -> RedisBroker:
-    return RedisBroker(url=url, namespace=namespace)  # type: ignore[no-untyped-call]
+def make_broker(url: str, namespace: str = "tandem", **options: int) -> RedisBroker:
+    return RedisBroker(url=url, namespace=namespace, **options)  # type: ignore[no-untyped-call]
 
 
 def namespace_of(env: Mapping[str, str]) -> str:
@@ -97,21 +98,40 @@ def _runtime(config: str) -> Runtime:
 )
 def run_job(config: str, job: str, now: str | None = None, tick: str | None = None) -> None:
     """Run one job of the program at `config` (see scheduler.workers.jobs); each step is
-    idempotent, so a retry or a second delivery does only what is left. Done, it records
-    its tick (or moment) and hands on to the jobs it made work for."""
+    idempotent, so a retry or a second delivery does only what is left. One run of a job at a
+    time: a run that finds another under way leaves a mark, and that one runs the job once
+    more when it is done, so no work made meanwhile waits for the next tick. Done, a run
+    records its tick (or moment) and hands on to the jobs it made work for."""
+    from scheduler.store import ops as store_ops
+    from scheduler.store.leases import holder_name, take_lease
+
     if job not in JOBS:
         raise UserError(f"unknown job {job!r}; the jobs are {', '.join(JOBS)}")
     client, namespace = _redis()
     client.delete(_soon_key(namespace, config, job))  # from now on, new work asks again
     rt = _runtime(config)
+    again = _again_key(namespace, config, job)
+    client.set(again, 1, px=_ms(MARK_TTL))  # before the lease: see after the release below
+    holder, lease = holder_name(), f"job:{job}"
+    with rt.store.session() as s:
+        if not take_lease(s, lease, holder, ttl=JOB_LEASE):
+            return  # its holder sees the mark and runs the job again
+    client.delete(again)
     moment = _moment(now)
-    if job == "book":
-        _dispatch_bookings(rt, config, now)
-    elif job == "send":
-        _dispatch_sending(rt, config, now, moment)
-    else:
-        for step in steps_of(job):
-            step(rt, moment)
+    try:
+        if job == "book":
+            _dispatch_bookings(rt, config, now)
+        elif job == "send":
+            _dispatch_sending(rt, config, now, moment)
+        else:
+            for step in steps_of(job):
+                step(rt, moment)
+    finally:
+        with rt.store.session() as s:
+            store_ops.release_lease(s, lease, holder)
+    # after the release: a run that found the lease taken had set the mark before it tried
+    if client.getdel(again):
+        hand_on(config, job, now)
     _record_tick(rt, job, tick or moment.isoformat())
     for following in THEN[job]:
         hand_on(config, following, now)
@@ -263,6 +283,10 @@ def _mark(config: str, kind: str, ids: Sequence[str]) -> list[str]:
 
 def _mark_key(namespace: str, config: str | Path, kind: str, item: str) -> str:
     return f"{namespace}:mark:{program_key(config)}:{kind}:{item}"
+
+
+def _again_key(namespace: str, config: str | Path, job: str) -> str:
+    return f"{namespace}:again:{program_key(config)}:{job}"
 
 
 def _soon_key(namespace: str, config: str | Path, job: str) -> str:
