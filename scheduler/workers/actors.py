@@ -56,9 +56,11 @@ def namespace_of(env: Mapping[str, str]) -> str:
     return env.get("TANDEM_REDIS_NAMESPACE") or "tandem"
 
 
-if not isinstance(dramatiq.get_broker(), RedisBroker):  # pragma: no branch
-    _url = redis_url(os.environ) or "redis://127.0.0.1:6379/0"
-    dramatiq.set_broker(make_broker(_url, namespace_of(os.environ)))
+# Always this broker: dramatiq.get_broker() would otherwise make a default one of its own
+# (a Redis on localhost, namespace "dramatiq"), which TANDEM_REDIS_URL would never reach.
+dramatiq.set_broker(
+    make_broker(redis_url(os.environ) or "redis://127.0.0.1:6379/0", namespace_of(os.environ))
+)
 
 
 def program_key(config: str | Path) -> str:
