@@ -128,3 +128,28 @@ def test_two_clocks_enqueue_each_tick_of_each_job_once(
     first, second, third = ticks("a", now), ticks("b", now), ticks("b", now + every)
     assert (all(first), any(second), all(third)) == (True, False, True)
     assert client.llen(f"{namespace}:{actors.QUEUE}") == 2 * len(JOBS)
+
+
+def test_migrate_upgrades_once_and_status_shows_queues_and_ticks(
+    broker: RedisBroker, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli.main import cli
+
+    folder, env = demo(tmp_path)
+    for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("TANDEM_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("TANDEM_REDIS_NAMESPACE", namespace)
+    config = str(folder / "program.yaml")
+    runner = CliRunner()
+    first = runner.invoke(cli, ["migrate", config])
+    again = runner.invoke(cli, ["migrate", config])
+    assert (first.exit_code, first.output) == (0, "schema: upgraded from revision none to 0005\n")
+    assert (again.exit_code, again.output) == (0, "schema: up to date at revision 0005\n")
+
+    actors.run_job.fn(config, "directory", NOW.isoformat())
+    shown = runner.invoke(cli, ["status", config]).output.splitlines()
+    assert "queue tandem: 1 waiting, 0 running, 0 waiting to retry, 0 dead letter(s)" in shown
+    assert "last completed: directory 2026-12-01 09:00 UTC" in shown
