@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from scheduler.runtime import Runtime
 
 log = logging.getLogger(__name__)
+log.setLevel(logging.INFO)  # a line per job, pair and batch, with ids and times only
 
 QUEUE = "tandem"
 SEND_BATCH = 50
@@ -119,7 +121,7 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
         if not take_lease(s, lease, holder, ttl=JOB_LEASE):
             return  # its holder sees the mark and runs the job again
     client.delete(again)
-    moment = _moment(now)
+    moment, started = _moment(now), time.monotonic()
     try:
         if job == "book":
             _dispatch_bookings(rt, config, now)
@@ -135,6 +137,7 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     if client.getdel(again):
         hand_on(config, job, now)
     _record_tick(rt, job, tick or moment.isoformat())
+    log.info("job %s done in %.2f s", job, time.monotonic() - started)
     for following in THEN[job]:
         hand_on(config, following, now)
 
@@ -149,7 +152,8 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
 )
 def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
     """Book and cancel the meetings of one pair; a copy of this message that finds the pair's
-    lease taken leaves the pair to its holder."""
+    lease taken leaves the pair to its holder. The last pair of a dispatch hands on to `mail`
+    (the launch kits and notices wait for the bookings)."""
     from scheduler.steps.book import book_meetings
     from scheduler.store import ops as store_ops
     from scheduler.store.leases import holder_name, take_lease
@@ -159,14 +163,22 @@ def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
     rt = _runtime(config)
     holder, lease = holder_name(), f"book:{pair_id}"
     with rt.store.session() as s:
-        if not take_lease(s, lease, holder, ttl=BOOK_LEASE):
-            return
-    try:
-        book_meetings(rt, _moment(now), pair_ids=[pair_id])
-    finally:
-        with rt.store.session() as s:
-            store_ops.release_lease(s, lease, holder)
-    hand_on(config, "mail", now)
+        taken = take_lease(s, lease, holder, ttl=BOOK_LEASE)
+    if taken:
+        started = time.monotonic()
+        try:
+            report = book_meetings(rt, _moment(now), pair_ids=[pair_id])
+            log.info(
+                "pair %s: %d booked or cancelled, %d problem(s), in %.2f s",
+                pair_id, len(report.done), len(report.problems), time.monotonic() - started,
+            )  # fmt: skip
+        finally:
+            with rt.store.session() as s:
+                store_ops.release_lease(s, lease, holder)
+    booking = _booking_key(namespace, config)
+    client.srem(booking, pair_id)
+    if not client.scard(booking):
+        hand_on(config, "mail", now)
 
 
 @dramatiq.actor(
@@ -186,7 +198,12 @@ def send_batch(config: str, outbox_ids: list[int], now: str | None = None) -> No
     items = [str(i) for i in outbox_ids] or ["recover"]
     client.delete(*(_mark_key(namespace, config, "send", item) for item in items))
     rt = _runtime(config)
-    send_mail(rt, _moment(now), outbox_ids=outbox_ids)
+    started = time.monotonic()
+    report = send_mail(rt, _moment(now), outbox_ids=outbox_ids)
+    log.info(
+        "batch of %d: %d sent, %d problem(s), in %.2f s",
+        len(outbox_ids), len(report.done), len(report.problems), time.monotonic() - started,
+    )  # fmt: skip
 
 
 ACTORS = (run_job, book_pair, send_batch)
@@ -240,10 +257,15 @@ def _dispatch_bookings(rt: Runtime, config: str, now: str | None) -> None:
             )
         )
     fresh = _mark(config, "book", pair_ids)
-    for pair_id in fresh:
-        book_pair.send(config, pair_id, now)
     if not fresh:
         hand_on(config, "mail", now)  # notices may be owed with nothing to book
+        return
+    client, namespace = _redis()
+    booking = _booking_key(namespace, config)  # the pairs still to book, before any is sent
+    client.sadd(booking, *fresh)
+    client.pexpire(booking, _ms(MARK_TTL))
+    for pair_id in fresh:
+        book_pair.send(config, pair_id, now)
 
 
 def _dispatch_sending(rt: Runtime, config: str, now: str | None, moment: datetime) -> None:
@@ -285,6 +307,10 @@ def _mark(config: str, kind: str, ids: Sequence[str]) -> list[str]:
 
 def _mark_key(namespace: str, config: str | Path, kind: str, item: str) -> str:
     return f"{namespace}:mark:{program_key(config)}:{kind}:{item}"
+
+
+def _booking_key(namespace: str, config: str | Path) -> str:
+    return f"{namespace}:booking:{program_key(config)}"
 
 
 def _again_key(namespace: str, config: str | Path, job: str) -> str:
