@@ -31,3 +31,20 @@ def test_ticks_are_counted_from_the_epoch_so_clocks_agree() -> None:
     assert began == datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
     assert tick_of(every, began + every - timedelta(seconds=1))[0] == index
     assert tick_of(every, began + every)[0] == index + 1
+
+
+def test_the_rhythms_of_the_workers_section_are_read_and_checked() -> None:
+    from tests.unit.test_config import EXAMPLE, parse, problems
+
+    program = parse(EXAMPLE + "workers:\n  send: 2 minutes\n  directory: 1 week\n")
+    assert program.workers.send == timedelta(minutes=2)
+    assert program.workers.directory == timedelta(weeks=1)
+    assert program.workers.inbox == timedelta(minutes=5)
+    found = [
+        problem.message
+        for problem in problems(EXAMPLE + "workers:\n  send: 2 months\n  inbox: 5 weeks\n")
+    ]
+    assert found == [
+        "expected a number (1 or more) of minutes, hours, days or weeks, such as '5 minutes'",
+        "expected a rhythm from 1 minute to 4 weeks, such as '5 minutes'",
+    ]
