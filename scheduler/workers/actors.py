@@ -114,13 +114,14 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     client, namespace = _redis()
     client.delete(_soon_key(namespace, config, job))  # from now on, new work asks again
     rt = _runtime(config)
-    again = _again_key(namespace, config, job)
-    client.set(again, 1, px=_ms(MARK_TTL))  # before the lease: see after the release below
     holder, lease = holder_name(), f"job:{job}"
+    again = _again_key(namespace, config, job)
+    client.sadd(again, holder)  # before the lease: see after the release below
+    client.pexpire(again, _ms(MARK_TTL))
     with rt.store.session() as s:
         if not take_lease(s, lease, holder, ttl=JOB_LEASE):
             return  # its holder sees the mark and runs the job again
-    client.delete(again)
+    client.srem(again, holder)
     moment, started = _moment(now), time.monotonic()
     try:
         if job == "book":
@@ -128,13 +129,14 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
         elif job == "send":
             _dispatch_sending(rt, config, now, moment)
         else:
-            for step in steps_of(job):
+            for step in steps_of(job, directory_read=_directory_read(rt)):
                 step(rt, moment)
     finally:
         with rt.store.session() as s:
             store_ops.release_lease(s, lease, holder)
-    # after the release: a run that found the lease taken had set the mark before it tried
-    if client.getdel(again):
+    # after the release: a run that found the lease taken had left its mark before it tried
+    if client.scard(again):
+        client.delete(again)
         hand_on(config, job, now)
     _record_tick(rt, job, tick or moment.isoformat())
     log.info("job %s done in %.2f s", job, time.monotonic() - started)
@@ -284,6 +286,16 @@ def _dispatch_sending(rt: Runtime, config: str, now: str | None, moment: datetim
         send_batch.send(config, fresh[start : start + SEND_BATCH], now)
     if sending is not None and _mark(config, "send", ["recover"]):
         send_batch.send(config, [], now)
+
+
+def _directory_read(rt: Runtime) -> bool:
+    """Whether anyone is in the store yet (the directory job hands on when it has read)."""
+    from sqlalchemy import select
+
+    from scheduler.store.models import Person
+
+    with rt.store.session() as s:
+        return s.scalar(select(Person.email).limit(1)) is not None
 
 
 def _record_tick(rt: Runtime, job: str, tick: str) -> None:

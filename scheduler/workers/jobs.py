@@ -42,10 +42,19 @@ THEN: dict[str, tuple[str, ...]] = {
 }
 
 FANNED_OUT = ("book", "send")
+
+# Steps that wait until the directory has been read once: the first round opens at once
+# whoever waits, so a pairing that ran before the first directory job had finished would
+# open round 1 with nobody in it, and the next round only `rounds.every` later.
+AFTER_DIRECTORY = ("Pairing people who wait",)
 JOBS = tuple(JOB_STEPS)
 
 
-def steps_of(job: str) -> list[Step]:
+def steps_of(job: str, *, directory_read: bool = True) -> list[Step]:
     """The step functions of a job that runs in one message."""
     by_title = dict(STEPS)
-    return [by_title[title] for title in JOB_STEPS[job]]
+    return [
+        by_title[title]
+        for title in JOB_STEPS[job]
+        if directory_read or title not in AFTER_DIRECTORY
+    ]

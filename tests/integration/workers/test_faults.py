@@ -274,3 +274,34 @@ def test_redis_restarted_empty_mid_round_leaves_the_end_state_of_a_clean_run(
     assert max(received.values()) == 1
     assert set(received) == set(clean_ids)
     assert booked(store_url) == Counter({"booked": 58})
+
+
+def test_smtp_refusing_for_now_delays_mail_through_workers_without_doubling_it(
+    broker: RedisBroker,
+    client: redis.Redis,
+    namespace: str,
+    program: Program,
+    store_url: str,
+    clean_ids: Counter[str],
+) -> None:
+    from datetime import timedelta
+
+    from tests.integration.local.relay import Relay
+
+    config, env = program
+    relay = Relay("127.0.0.1", int(env["SMTP_PORT"]), data_replies=["451 4.3.0 Try later"] * 4)
+    controller = Controller(relay, hostname=relay.host, port=relay.port)
+    controller.start()
+    try:
+        actors.enqueue_round(config, NOW)
+        finish(broker, client, namespace)
+        first = message_ids([r.content for r in relay.received])
+        assert len(first) < len(clean_ids)  # a batch waits for its backoff
+        actors.enqueue_job(config, "send", now=NOW + timedelta(hours=2))  # a later tick
+        finish(broker, client, namespace)
+    finally:
+        controller.stop()
+    received = message_ids([r.content for r in relay.received])
+    assert max(received.values()) == 1
+    assert set(received) == set(clean_ids)
+    assert booked(store_url) == Counter({"booked": 58})

@@ -153,3 +153,18 @@ def test_migrate_upgrades_once_and_status_shows_queues_and_ticks(
     shown = runner.invoke(cli, ["status", config]).output.splitlines()
     assert "queue tandem: 1 waiting, 0 running, 0 waiting to retry, 0 dead letter(s)" in shown
     assert "last completed: directory 2026-12-01 09:00 UTC" in shown
+
+
+def test_pairing_waits_for_the_first_reading_of_the_directory(
+    broker: RedisBroker, program: Program, clean_ids: Counter[str]
+) -> None:
+    config, env = program
+    moment = NOW.isoformat()
+    actors.run_job.fn(str(config), "meetings", moment)  # before the directory: no empty round
+    recorder, controller = smtp_server(env)
+    try:
+        actors.enqueue_job(config, "directory", now=NOW)  # hands on to the rest
+        drain(broker, threads=2)
+    finally:
+        controller.stop()
+    assert set(message_ids(recorder.messages)) == set(clean_ids)
