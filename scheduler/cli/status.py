@@ -143,9 +143,9 @@ def _workers(s: Session) -> list[str]:
         return []
     lines = []
     if url:
-        from scheduler.workers.queues import queue_lines
+        from scheduler.workers.queues import namespace_of, queue_lines
 
-        lines += queue_lines(url, os.environ.get("TANDEM_REDIS_NAMESPACE") or "tandem")
+        lines += queue_lines(url, namespace_of(os.environ))
     done = ", ".join(f"{name.removeprefix('tick:')} {_when(value)}" for name, value in ticks)
     lines.append(f"last completed: {done or 'no job yet'}")
     return lines

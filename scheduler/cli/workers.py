@@ -46,8 +46,8 @@ def clock(config: Path) -> None:
 
     from scheduler.program.load import load_program
     from scheduler.settings import redis_url
-    from scheduler.workers.actors import namespace_of
     from scheduler.workers.clock import run_clock
+    from scheduler.workers.queues import namespace_of
 
     program = load_program(config)
     url = redis_url(os.environ)

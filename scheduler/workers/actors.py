@@ -21,7 +21,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +32,8 @@ from dramatiq.brokers.redis import RedisBroker
 
 from scheduler.errors import UserError
 from scheduler.settings import redis_url
-from scheduler.workers.jobs import FANNED_OUT, JOBS, THEN, steps_of
+from scheduler.workers.jobs import JOBS, THEN, steps_of
+from scheduler.workers.queues import namespace_of
 
 if TYPE_CHECKING:
     from scheduler.runtime import Runtime
@@ -50,12 +51,6 @@ MINUTE = 60_000
 
 def make_broker(url: str, namespace: str = "tandem", **options: int) -> RedisBroker:
     return RedisBroker(url=url, namespace=namespace, **options)  # type: ignore[no-untyped-call]
-
-
-def namespace_of(env: Mapping[str, str]) -> str:
-    """TANDEM_REDIS_NAMESPACE: the prefix of every Redis key of these workers (one per
-    installation sharing a Redis)."""
-    return env.get("TANDEM_REDIS_NAMESPACE") or "tandem"
 
 
 # Always this broker: dramatiq.get_broker() would otherwise make a default one of its own
@@ -335,6 +330,3 @@ def _soon_key(namespace: str, config: str | Path, job: str) -> str:
 
 def _ms(span: timedelta) -> int:
     return int(span.total_seconds() * 1000)
-
-
-assert set(FANNED_OUT) <= set(JOBS)

@@ -41,7 +41,6 @@ THEN: dict[str, tuple[str, ...]] = {
     "send": (),
 }
 
-FANNED_OUT = ("book", "send")
 
 # Steps that wait until the directory has been read once: the first round opens at once
 # whoever waits, so a pairing that ran before the first directory job had finished would

@@ -5,11 +5,18 @@ by actor and the ids they carry (never personal data: messages hold ids only).""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import redis
 
 QUEUE = "tandem"  # as scheduler.workers.actors.QUEUE, without importing dramatiq
 SHOWN = 20
+
+
+def namespace_of(env: Mapping[str, str]) -> str:
+    """TANDEM_REDIS_NAMESPACE: the prefix of every Redis key of one installation (two may
+    share a Redis under two names)."""
+    return env.get("TANDEM_REDIS_NAMESPACE") or "tandem"
 
 
 def queue_lines(url: str, namespace: str) -> list[str]:
