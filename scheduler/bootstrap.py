@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from scheduler.runtime import Runtime
 
 
-def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime:
+def build_runtime(
+    config: Path, env: Mapping[str, str] | None = None, *, migrate: bool = True
+) -> Runtime:
+    """The runtime of the program at `config`. With `migrate` (every command but the workers)
+    the store's schema is brought up to date; a worker refuses a schema that is behind."""
     from scheduler.render.kits import Kits
     from scheduler.runtime import Runtime
     from scheduler.settings import load_settings
@@ -34,7 +38,7 @@ def build_runtime(config: Path, env: Mapping[str, str] | None = None) -> Runtime
     providers = build_providers(program, env)
     return Runtime(
         program,
-        open_store(settings.database_url),
+        open_store(settings.database_url, migrate=migrate),
         providers,
         Kits(program.templates),
         settings.secret,

@@ -65,13 +65,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Print, as JSON, what Tandem reads in an email: why it did (or did not) pause, and the "
         "day and time a pair proposed.",
     ),
+    "migrate": (
+        "scheduler.cli.migrate:migrate",
+        "Bring the program's database schema up to date; run it before starting workers.",
+    ),
     "worker": (
         "scheduler.cli.workers:worker",
         "Run the dramatiq workers (TANDEM_REDIS_URL names the Redis).",
     ),
     "clock": (
         "scheduler.cli.workers:clock",
-        "Enqueue a cycle every few minutes for the workers; safe to run on two machines.",
+        "Enqueue each job at its rhythm (the program's `workers:`); safe on two machines.",
     ),
 }
 

@@ -36,6 +36,7 @@ def status(config: Path) -> None:
             *_stretched(s),
             *_mail(rt, s),
             *_time_zones(s),
+            *_workers(s),
         ]:
             click.echo(line)
 
@@ -145,6 +146,37 @@ def _mail(rt: Runtime, s: Session) -> list[str]:
             more.append(f"retrying: {key} to {owed} after {not_before:%Y-%m-%d %H:%M} UTC{said}")
     estimate = pace_estimate(rt, s, datetime.now(UTC))
     return [*lines, *more[:SHOWN], *([estimate] if estimate else [])]
+
+
+def _workers(s: Session) -> list[str]:
+    """With TANDEM_REDIS_URL: the workers' queue, its dead letters, and the last tick each
+    job completed (issue 13, item 8)."""
+    import os
+
+    from scheduler.settings import redis_url
+    from scheduler.store.models import Cursor
+
+    url = redis_url(os.environ)
+    ticks = s.execute(
+        select(Cursor.name, Cursor.value).where(Cursor.name.like("tick:%")).order_by(Cursor.name)
+    ).all()
+    if not url and not ticks:
+        return []
+    lines = []
+    if url:
+        from scheduler.workers.queues import namespace_of, queue_lines
+
+        lines += queue_lines(url, namespace_of(os.environ))
+    done = ", ".join(f"{name.removeprefix('tick:')} {_when(value)}" for name, value in ticks)
+    lines.append(f"last completed: {done or 'no job yet'}")
+    return lines
+
+
+def _when(value: str) -> str:
+    try:
+        return f"{datetime.fromisoformat(value).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    except ValueError:
+        return value
 
 
 def _time_zones(s: Session) -> list[str]:

@@ -1,8 +1,9 @@
-"""`tandem worker` runs the dramatiq workers; `tandem clock` enqueues the cycle's work for
-them."""
+"""`tandem worker` runs the dramatiq workers; `tandem clock` enqueues each job of a program
+at its rhythm for them."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -12,8 +13,13 @@ from scheduler.errors import UserError
 
 
 @click.command()
-@click.option("--processes", default=1, show_default=True, help="Worker processes.")
-@click.option("--threads", default=2, show_default=True, help="Threads per process.")
+@click.option("--processes", default=2, show_default=True, help="Worker processes.")
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    help="Threads per process (each thread builds its own runtime).",
+)
 def worker(processes: int, threads: int) -> None:
     """Run the dramatiq workers (TANDEM_REDIS_URL names the Redis)."""
     import sys
@@ -33,22 +39,19 @@ def worker(processes: int, threads: int) -> None:
 
 @click.command()
 @click.argument("config", type=EXISTING_FILE)
-@click.option(
-    "--every", "every_minutes", default=15, show_default=True, help="Minutes between cycles."
-)
 @user_errors
-def clock(config: Path, every_minutes: int) -> None:
-    """Enqueue a cycle every few minutes for the workers; safe to run on two machines."""
+def clock(config: Path) -> None:
+    """Enqueue each job at its rhythm (the program's `workers:`); safe on two machines."""
     import redis
 
     from scheduler.program.load import load_program
     from scheduler.settings import redis_url
     from scheduler.workers.clock import run_clock
+    from scheduler.workers.queues import namespace_of
 
-    load_program(config)
-    import os
-
+    program = load_program(config)
     url = redis_url(os.environ)
     if not url:
         raise UserError("tandem clock needs TANDEM_REDIS_URL (or TANDEM_REDIS_URL_FILE)")
-    run_clock(redis.Redis.from_url(url), config, every_seconds=every_minutes * 60)
+    rhythms = program.workers.model_dump()
+    run_clock(redis.Redis.from_url(url), namespace_of(os.environ), config, rhythms)

@@ -153,6 +153,17 @@ def _meeting_length(value: object) -> timedelta:
     return length
 
 
+_rhythm_span = _span((Unit.MINUTES, Unit.HOURS, Unit.DAYS, Unit.WEEKS), "5 minutes")
+
+
+def _rhythm(value: object) -> timedelta:
+    """How often the clock enqueues a job: from 1 minute to 4 weeks."""
+    every = _rhythm_span(value).as_timedelta()
+    if every > timedelta(weeks=4):
+        raise invalid("expected a rhythm from 1 minute to 4 weeks, such as '5 minutes'")
+    return every
+
+
 def _stretch(value: object) -> timedelta:
     """How far outside their hours HR lets a meeting reach: none, or up to 3 hours."""
     if value is None or value is False or (isinstance(value, str) and value.strip() == "none"):
@@ -205,6 +216,7 @@ CalendarSpan = Annotated[Span, PlainValidator(_span(_CALENDAR_UNITS, "2 weeks"))
 Day = Annotated[Weekday, PlainValidator(_weekday)]
 MeetingLength = Annotated[timedelta, PlainValidator(_meeting_length)]
 Stretch = Annotated[timedelta, PlainValidator(_stretch)]
+Rhythm = Annotated[timedelta, PlainValidator(_rhythm)]
 HoursOfDay = Annotated[Hours, PlainValidator(_hours)]
 TimeZone = Annotated[str, PlainValidator(_time_zone)]
 LocaleTag = Annotated[str, PlainValidator(_locale)]

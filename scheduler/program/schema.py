@@ -39,6 +39,7 @@ from scheduler.program.fields import (
     LocalPath,
     MeetingLength,
     OptionalText,
+    Rhythm,
     StartDate,
     Stretch,
     Text,
@@ -277,6 +278,21 @@ class Followup(Section):
         return self
 
 
+class Workers(Section):
+    """How often `tandem clock` enqueues each job for the workers. A job that makes work for
+    another (pairing and planning make bookings, bookings make invitations) also enqueues it
+    at once, so these rhythms are how often each is looked at when nothing else asks."""
+
+    directory: Rhythm = timedelta(days=1)
+    inbox: Rhythm = timedelta(minutes=5)
+    calendar: Rhythm = timedelta(minutes=5)
+    meetings: Rhythm = timedelta(minutes=15)
+    book: Rhythm = timedelta(minutes=5)
+    mail: Rhythm = timedelta(minutes=5)
+    send: Rhythm = timedelta(minutes=1)
+    digest: Rhythm = timedelta(hours=1)
+
+
 DEFAULT_CADENCE = (
     Phase(Span(2, Unit.WEEKS), times=6),
     Phase(Span(1, Unit.MONTHS), until=Span(12, Unit.MONTHS)),
@@ -295,6 +311,7 @@ class Program(Section):
     cadence: tuple[Annotated[Phase, _AsPhase], ...] = DEFAULT_CADENCE
     meetings: Meetings = Meetings()
     followup: Followup = Followup()
+    workers: Workers = Workers()
     templates: LocalPath | None = None
     _source: Path = PrivateAttr(default=Path("program.yaml"))
 

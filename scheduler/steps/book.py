@@ -10,10 +10,10 @@ again at the next cycle, up to MAX_ATTEMPTS times.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from scheduler.crash_report import redact
@@ -29,8 +29,9 @@ BATCH = 50
 MAX_ATTEMPTS = 8
 
 
-def book_meetings(rt: Runtime, now: datetime) -> Report:
-    """Book what is planned and cancel what is withdrawn, a batch at a time, until done."""
+def book_meetings(rt: Runtime, now: datetime, *, pair_ids: Collection[str] | None = None) -> Report:
+    """Book what is planned and cancel what is withdrawn, a batch at a time, until done; only
+    the meetings of `pair_ids` when given (a worker books one pair per message)."""
     report = Report("book")
     after = 0
     while True:
@@ -40,6 +41,7 @@ def book_meetings(rt: Runtime, now: datetime) -> Report:
                 .where(
                     Meeting.id > after,
                     (Meeting.state == "planned") | (Meeting.calendar_pending == "cancel"),
+                    true() if pair_ids is None else Meeting.pair_id.in_(list(pair_ids)),
                 )
                 .order_by(Meeting.id)
                 .limit(BATCH)

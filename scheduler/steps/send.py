@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -23,11 +23,12 @@ from scheduler.store.leases import holder_name, is_dead, wall_clock
 from scheduler.store.models import Outbox
 
 
-def send_mail(rt: Runtime, now: datetime) -> Report:
+def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None = None) -> Report:
     """Send what is due, in batches: claim, send, settle each recipient. Claims belong to this
     process, renewed by a heartbeat while the mail service works; only the claims of a sender
     that is gone are taken over, and each of those is looked up by Message-ID first. A batch
-    the mail service could not take at all waits for its backoff, and so does the rest."""
+    the mail service could not take at all waits for its backoff, and so does the rest.
+    With `outbox_ids` (a worker's batch), only those mails are claimed."""
     report = Report("send")
     holder = holder_name()
     _recover(rt, now, holder, report)
@@ -40,7 +41,7 @@ def send_mail(rt: Runtime, now: datetime) -> Report:
                 return report
             rows = mail_queue.claim_due_mail(
                 s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
-                limit=min(BATCH, room),
+                limit=min(BATCH, room), ids=outbox_ids,
             )  # fmt: skip
             mails = {row.id: _outgoing(row) for row in rows}
         if not mails:

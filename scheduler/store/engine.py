@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
+from scheduler.errors import UserError
+
 log = logging.getLogger(__name__)
 
 
@@ -26,8 +28,41 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _UPGRADE_LOCK = 0x7A4D_0001
 
 
-def open_store(url: str) -> Store:
-    """Connect to the database at `url` and bring its schema up to date."""
+class SchemaBehind(UserError):
+    """The database's schema is not the one this version of Tandem needs, and this process
+    may not upgrade it (a worker): `tandem migrate` (or `tandem run`) does."""
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Connect to the database at `url` and bring its schema up to date; with `migrate`
+    false (a worker), refuse a schema that is not up to date instead."""
+    engine = _engine(url)
+    log.info("opening store %s", engine.url.render_as_string(hide_password=True))
+    if migrate:
+        upgrade(engine)
+        return Store(engine)
+    current, head = schema_revisions(engine)
+    if current != head:
+        engine.dispose()
+        raise SchemaBehind(
+            f"the database schema is at revision {current or 'none (empty database)'} but this "
+            f"Tandem needs {head}: run `tandem migrate CONFIG` first"
+        )
+    return Store(engine)
+
+
+def migrate_store(url: str) -> tuple[str | None, str]:
+    """`tandem migrate`: upgrade the schema at `url`; the revisions before and after."""
+    engine = _engine(url)
+    try:
+        before, head = schema_revisions(engine)
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return before, head
+
+
+def _engine(url: str) -> Engine:
     # hide_parameters: an error or a log line never carries the rows it was writing (names,
     # addresses); it names the statement only (issue 13, defect 3)
     engine = create_engine(
@@ -35,9 +70,7 @@ def open_store(url: str) -> Store:
     )
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
-    log.info("opening store %s", engine.url.render_as_string(hide_password=True))
-    upgrade(engine)
-    return Store(engine)
+    return engine
 
 
 def peek_store(url: str) -> Store | None:
@@ -73,11 +106,29 @@ class Store:
         self.engine.dispose()
 
 
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """The revision the database is at (None when it has no schema yet) and the newest one
+    this version of Tandem has."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    return config
+
+
 def upgrade(engine: Engine) -> None:
     """Run `alembic upgrade head` in one transaction; a second process waits, then finds
     nothing to do (PostgreSQL: an advisory lock; SQLite: BEGIN IMMEDIATE, see below)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config = _alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})

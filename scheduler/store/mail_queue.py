@@ -6,7 +6,7 @@ the commit to it."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,6 +72,11 @@ def due_mail(s: Session, *, now: datetime, limit: int = 100) -> list[Outbox]:
     return list(s.scalars(stmt))
 
 
+def due_mail_ids(s: Session, *, now: datetime) -> list[int]:
+    """The ids of every pending mail whose backoff has run out, oldest first."""
+    return list(s.scalars(select(Outbox.id).where(_due(now)).order_by(Outbox.id)))
+
+
 def claim_mail(
     s: Session,
     outbox_id: int,
@@ -93,13 +98,22 @@ def claim_mail(
 
 
 def claim_due_mail(
-    s: Session, *, now: datetime, holder: str, expires: datetime, limit: int
+    s: Session,
+    *,
+    now: datetime,
+    holder: str,
+    expires: datetime,
+    limit: int,
+    ids: Collection[int] | None = None,
 ) -> list[Outbox]:
     """Claim up to `limit` due mails for `holder`, oldest first. PostgreSQL skips rows
     another sender is claiming this instant; SQLite has one writer at a time. The ids are
     chosen first and updated by list: a `LIMIT` inside `IN (...)` is not a bound on
-    PostgreSQL, whose planner may scan the locking subquery more than once."""
+    PostgreSQL, whose planner may scan the locking subquery more than once. With `ids`, only
+    those mails are claimed (a worker's batch)."""
     due = select(Outbox.id).where(_due(now)).order_by(Outbox.id).limit(limit)
+    if ids is not None:
+        due = due.where(Outbox.id.in_(list(ids)))
     if s.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(s.scalars(due))

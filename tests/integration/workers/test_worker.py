@@ -1,83 +1,176 @@
-"""The dramatiq actor and the clock against a real Redis: a whole cycle of the demo program
-runs through the workers, and two clocks enqueue one cycle per interval."""
+"""The workers against a real Redis: a round shared by two workers ends as the inline run
+does; a message runs on a runtime built once; an old schema is refused; two clocks enqueue
+each tick once."""
 
 from __future__ import annotations
 
-import mailbox
-import os
-import shutil
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import logging
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import dramatiq
 import pytest
 import redis
-from dramatiq import Worker
+from aiosmtpd.controller import Controller
+from alembic.script import ScriptDirectory
+from dramatiq.brokers.redis import RedisBroker
 
-from scheduler.workers import actors as worker_module
+from scheduler.store.engine import _alembic_config
+from scheduler.workers import actors, runtimes
 from scheduler.workers.clock import tick
+from scheduler.workers.jobs import JOBS
+from scheduler.workers.queues import queue_lines
+from tests.e2e.test_run_crashes import Recorder, demo, message_ids
+from tests.integration.workers.conftest import NOW, REDIS_URL, drain
 
-ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def client() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    return client
+Program = tuple[Path, dict[str, str]]
 
 
-@pytest.fixture
-def broker(client: redis.Redis) -> Iterator[dramatiq.Broker]:
-    broker = worker_module.make_broker(REDIS_URL, namespace=f"tandem-test-{uuid.uuid4().hex[:8]}")
-    previous = dramatiq.get_broker()
-    dramatiq.set_broker(broker)
-    broker.declare_actor(worker_module.run_step)
-    yield broker
-    broker.flush_all()
-    broker.close()
-    dramatiq.set_broker(previous)
+HEAD = ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "demo"
-    shutil.copytree(
-        ROOT / "examples", folder, ignore=shutil.ignore_patterns("outbox", "inbox", "*.db")
-    )
-    monkeypatch.setenv("TANDEM_DATABASE_URL", f"sqlite:///{folder / 'state.db'}")
-    monkeypatch.setenv("TANDEM_SECRET", "test")
-    return folder / "program.yaml"
+def smtp_server(env: dict[str, str]) -> tuple[Recorder, Controller]:
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=int(env["SMTP_PORT"]))
+    controller.start()
+    return recorder, controller
 
 
-def test_a_cycle_enqueued_on_redis_is_run_in_order_by_the_workers(
-    broker: dramatiq.Broker, demo: Path
+def test_a_round_shared_by_two_workers_ends_as_the_inline_run(
+    broker: RedisBroker, program: Program, clean_ids: Counter[str]
 ) -> None:
-    worker_module.enqueue_cycle(demo, datetime(2026, 12, 1, 9, tzinfo=UTC))
-    worker = Worker(broker, worker_timeout=100, worker_threads=1)
-    worker.start()
+    config, env = program
+    recorder, controller = smtp_server(env)
     try:
-        broker.join(worker_module.QUEUE, timeout=120_000)
-        worker.join()
+        actors.enqueue_round(config, NOW)
+        drain(broker, threads=2)
     finally:
-        worker.stop()
-    sent = mailbox.Maildir(demo.parent / "outbox", create=False)
-    assert len(sent) == 87  # 29 launch kits and 58 invitations, as the inline run sends
+        controller.stop()
+    received = message_ids(recorder.messages)
+    assert max(received.values()) == 1
+    assert set(received) == set(clean_ids)  # 29 launch kits and 58 invitations
 
 
-def test_two_clocks_enqueue_one_cycle_per_interval(
-    client: redis.Redis, broker: dramatiq.Broker, demo: Path
+def test_booking_and_sending_fan_out_into_messages_of_ids(
+    broker: RedisBroker, program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = tick(client, demo, "clock-a", every_seconds=60)
-    second = tick(client, demo, "clock-b", every_seconds=60)
-    assert (first, second) == (True, False)
-    queued = client.llen(f"{broker.namespace}:{worker_module.QUEUE}")  # type: ignore[attr-defined]
-    assert queued == 1  # a pipeline enqueues its first message; the rest follow in order
+    config, _ = program
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    for actor in (actors.book_pair, actors.send_batch):
+        monkeypatch.setattr(
+            actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
+        )
+    moment = NOW.isoformat()
+    for job in ("directory", "meetings", "book"):
+        actors.run_job.fn(str(config), job, moment)
+    books = [args for name, args in sent if name == "book_pair"]
+    assert len(books) == 29 and all(isinstance(args[1], str) for args in books)
+    actors.run_job.fn(str(config), "book", moment)  # the same pairs wait in messages already
+    assert len([name for name, _ in sent if name == "book_pair"]) == 29
+
+
+def test_the_runtime_is_built_once_per_worker_thread(
+    broker: RedisBroker, program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = program
+    import scheduler.bootstrap
+
+    built: list[Path] = []
+    real = scheduler.bootstrap.build_runtime
+
+    def counting(path: Path, *args: object, **kwargs: bool) -> object:
+        built.append(path)
+        return real(path, migrate=kwargs.get("migrate", True))
+
+    monkeypatch.setattr(scheduler.bootstrap, "build_runtime", counting)
+    first = runtimes.runtime_for(str(config))
+    second = runtimes.runtime_for(str(config))
+    assert first is second and len(built) == 1
+
+
+def test_a_worker_refuses_a_schema_that_is_not_migrated(
+    broker: RedisBroker,
+    client: redis.Redis,
+    namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder, env = demo(tmp_path)
+    monkeypatch.setenv("TANDEM_DATABASE_URL", env["TANDEM_DATABASE_URL"])
+    monkeypatch.setenv("TANDEM_SECRET", "test")
+    actors.enqueue_job(folder / "program.yaml", "directory", now=NOW)
+    with caplog.at_level(logging.ERROR, logger="scheduler.workers.actors"):
+        drain(broker, threads=1)
+    said = [r.getMessage() for r in caplog.records if r.name == "scheduler.workers.actors"]
+    assert said == [
+        "tandem worker: the database schema is at revision none (empty database) but this "
+        f"Tandem needs {HEAD}: run `tandem migrate CONFIG` first"
+    ]
+    assert not (folder / "state.db").exists() or _tables(folder / "state.db") == []
+    lines = queue_lines(REDIS_URL, namespace)
+    assert lines[0].endswith("1 dead letter(s)")
+    assert lines[1].startswith("  dead letter: run_job('directory'")
+
+
+def _tables(path: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+
+
+def test_two_clocks_enqueue_each_tick_of_each_job_once(
+    broker: RedisBroker, client: redis.Redis, namespace: str, program: Program
+) -> None:
+    config, _ = program
+    now = datetime(2026, 12, 1, 9, 7, 30, tzinfo=UTC)
+    every = timedelta(minutes=5)
+
+    def ticks(holder: str, at: datetime) -> list[bool]:
+        return [tick(client, namespace, config, job, every, holder=holder, now=at) for job in JOBS]
+
+    first, second, third = ticks("a", now), ticks("b", now), ticks("b", now + every)
+    assert (all(first), any(second), all(third)) == (True, False, True)
+    assert client.llen(f"{namespace}:{actors.QUEUE}") == 2 * len(JOBS)
+
+
+def test_migrate_upgrades_once_and_status_shows_queues_and_ticks(
+    broker: RedisBroker, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli.main import cli
+
+    folder, env = demo(tmp_path)
+    for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET"):
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("TANDEM_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("TANDEM_REDIS_NAMESPACE", namespace)
+    config = str(folder / "program.yaml")
+    runner = CliRunner()
+    first = runner.invoke(cli, ["migrate", config])
+    again = runner.invoke(cli, ["migrate", config])
+    upgraded = f"schema: upgraded from revision none to {HEAD}\n"
+    assert (first.exit_code, first.output) == (0, upgraded)
+    assert (again.exit_code, again.output) == (0, f"schema: up to date at revision {HEAD}\n")
+
+    actors.run_job.fn(config, "directory", NOW.isoformat())
+    shown = runner.invoke(cli, ["status", config]).output.splitlines()
+    assert "queue tandem: 1 waiting, 0 running, 0 waiting to retry, 0 dead letter(s)" in shown
+    assert "last completed: directory 2026-12-01 09:00 UTC" in shown
+
+
+def test_pairing_waits_for_the_first_reading_of_the_directory(
+    broker: RedisBroker, program: Program, clean_ids: Counter[str]
+) -> None:
+    config, env = program
+    moment = NOW.isoformat()
+    actors.run_job.fn(str(config), "meetings", moment)  # before the directory: no empty round
+    recorder, controller = smtp_server(env)
+    try:
+        actors.enqueue_job(config, "directory", now=NOW)  # hands on to the rest
+        drain(broker, threads=2)
+    finally:
+        controller.stop()
+    assert set(message_ids(recorder.messages)) == set(clean_ids)
