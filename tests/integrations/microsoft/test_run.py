@@ -234,7 +234,7 @@ def test_a_throttling_storm_leaves_the_end_state_of_a_clean_run(tmp_path: Path) 
             if storm:
                 fake.fault("*", 429, times=6, retry_after=1, in_batch=True)
                 fake.fault("*", 429, times=4, retry_after=1, in_batch=False)
-                fake.fault("*", 503, times=2, in_batch=False)
+                fake.fault("*", 503, times=2, retry_after=1, in_batch=False)
             result = tandem(folder, fake, "run", "program.yaml", "--now", now.isoformat())
             assert result.returncode == 0, result.stderr
             if storm:
