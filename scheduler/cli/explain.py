@@ -97,20 +97,16 @@ def explanation(rt: Runtime, s: Session, email: str, now: datetime) -> list[str]
             + " and ".join(o.display_name for o in others)
             + "."
         )
-        past = [g for g in state.history if row.email not in g or not _same(g, pair.id, s)]
+        members = set(s.scalars(select(PairMember.email).where(PairMember.pair_id == pair.id)))
+        past = [g for g in state.history if not set(g) <= members]  # their own meeting is no repeat
         for other in others:
+            apart = reasons_apart(person, other, rules, past, managers)
             lines.append(
                 f"  {other.display_name}: levels {row.level} and {other.level} within "
                 f"{rules.level_tolerance}, outside each other's reporting line"
                 + (", their hours meet" if rules.zones_meet else "")
                 + (", never paired before" if rules.avoid_repeats else "")
-                + (
-                    ""
-                    if not reasons_apart(person, other, rules, past, managers)
-                    else " (today the rules would keep them apart: "
-                    + "; ".join(reasons_apart(person, other, rules, past, managers))
-                    + ")"
-                )
+                + (f" (today the rules would keep them apart: {'; '.join(apart)})" if apart else "")
                 + "."
             )
     if not current:
@@ -159,16 +155,6 @@ def explanation(rt: Runtime, s: Session, email: str, now: datetime) -> list[str]
     for kind, created, state_ in theirs:
         lines.append(f"  {day_words(rt.today(created), locale)}: {kind} ({state_})")
     return lines
-
-
-def _same(group: frozenset[str], pair_id: str, s: Session) -> bool:
-    """Whether a history group is this very pair (its own meeting is not a repeat)."""
-    from sqlalchemy import select
-
-    from scheduler.store.models import PairMember
-
-    members = set(s.scalars(select(PairMember.email).where(PairMember.pair_id == pair_id)))
-    return set(group) <= members
 
 
 def _kept_apart(
