@@ -46,6 +46,22 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store on PostgreSQL alone, for what only PostgreSQL has (row locks between sessions)."""
+    server: Engine = request.getfixturevalue("postgres_server")
+    name = f"tandem_{secrets.token_hex(6)}"
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    opened = open_store(server.url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     opened = open_store(store_url)
     try:

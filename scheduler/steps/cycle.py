@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -24,6 +27,11 @@ from scheduler.steps import (
     rounds,
     send,
 )
+from scheduler.store.conflicts import is_retryable_conflict
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_PER_STEP = 4
 
 Step = Callable[[Runtime, datetime], Report]
 STEPS: tuple[tuple[str, Step], ...] = (
@@ -53,5 +61,24 @@ def run_cycle(
     reports = []
     for title, step in STEPS:
         on_step(title)
-        reports.append(step(rt, now))
+        reports.append(run_step(step, rt, now))
     return reports
+
+
+def run_step(step: Step, rt: Runtime, now: datetime) -> Report:
+    """One step; when the database ends it to resolve a deadlock with an overlapping run (or a
+    serialization failure), it runs again after a short random pause, a few times at most."""
+    for attempt in range(1, ATTEMPTS_PER_STEP + 1):
+        try:
+            return step(rt, now)
+        except Exception as error:
+            if attempt == ATTEMPTS_PER_STEP or not is_retryable_conflict(error):
+                raise
+            log.warning(
+                "step %s met a lock conflict with another run (attempt %d of %d); running it again",
+                step.__name__,
+                attempt,
+                ATTEMPTS_PER_STEP,
+            )
+            time.sleep(random.uniform(0.05, 0.5) * attempt)
+    raise AssertionError("unreachable")

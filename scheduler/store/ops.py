@@ -158,8 +158,10 @@ def release_lease(s: Session, name: str, holder: str) -> None:
     s.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
 
 
+# What a sync brings up to date. Not the tag: it is unique, and updating a unique column takes
+# the row's exclusive lock, which waits for every run that holds a key-share lock on the row
+# (any insert that refers to the person), so that two overlapping runs deadlock (issue 13).
 PERSON_FIELDS = (
-    "tag",
     "name",
     "title",
     "department",
@@ -176,7 +178,8 @@ PERSON_FIELDS = (
 
 def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
     """Insert each person or bring their row up to date, in chunks, in statements that two
-    syncs may run at once (insert-or-update on the primary key); first_seen is kept."""
+    syncs may run at once (insert-or-update on the primary key); first_seen and the tag are
+    kept, and a person known from before tags existed gets theirs."""
     for start in range(0, len(rows), 500):
         chunk = [{**row, "first_seen": now} for row in rows[start : start + 500]]
         stmt = dialect_insert(s, PersonRow, chunk)
@@ -185,6 +188,15 @@ def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetim
             set_={name: getattr(stmt.excluded, name) for name in PERSON_FIELDS},
         )
         s.execute(stmt)
+    tags = {row["email"]: row["tag"] for row in rows}
+    untagged = s.scalars(select(PersonRow.email).where(PersonRow.tag.is_(None))).all()
+    for email in sorted(set(untagged) & tags.keys()):
+        s.execute(
+            update(PersonRow)
+            .where(PersonRow.email == email, PersonRow.tag.is_(None))
+            .values(tag=tags[email])
+            .execution_options(synchronize_session=False)
+        )
 
 
 def mark_removed(s: Session, present: set[str], *, now: datetime) -> int:

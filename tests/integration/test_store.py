@@ -53,6 +53,7 @@ from scheduler.store.ops import (
     record_inbound,
     release_lease,
     set_cursor,
+    upsert_people,
 )
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -517,6 +518,44 @@ def test_two_clocks_racing_for_an_expired_lease_give_it_to_one(store: Store) -> 
 
 
 # --- history ------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_sync_does_not_wait_for_a_run_that_is_pairing_the_same_people(
+    postgres_store: Store,
+) -> None:
+    """Issue 13, defect 3 again (a deadlock on CI): a run that pairs people holds key-share
+    locks on their rows until it commits; a directory sync at the same moment updates those
+    rows. Updating a unique column (the tag) would need the exclusive lock and wait, and two
+    such runs deadlock; the sync leaves the tag alone and goes through."""
+    store = postgres_store
+    row = {
+        "email": "ana@example.com",
+        "tag": "t1",
+        "name": "Ana",
+        "title": "",
+        "department": "",
+        "level": 3,
+        "manager_email": None,
+        "timezone": "UTC",
+        "aliases": [],
+        "attributes": {},
+        "participating": True,
+        "last_seen": NOW,
+        "removed_at": None,
+    }
+    with store.session() as s:
+        upsert_people(s, [row], now=NOW)
+    with Session(store.engine) as pairing:
+        add_pair(pairing, "p1", ["ana@example.com", "ben@example.com"])
+        with store.session() as s:
+            s.execute(text("SET LOCAL lock_timeout = '3s'"))
+            later = {**row, "name": "Ana B", "last_seen": NOW + timedelta(hours=1)}
+            upsert_people(s, [later], now=NOW)
+        pairing.rollback()
+    with store.session() as s:
+        person = s.get_one(Person, "ana@example.com")
+        assert (person.name, person.tag) == ("Ana B", "t1")
 
 
 def test_partners_history_holds_every_two_people_ever_paired(store: Store) -> None:
