@@ -5,19 +5,19 @@ mailbox by its Message-ID before any retry."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from time import monotonic, sleep
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scheduler.faults import crash_point
 from scheduler.ports import OutgoingMail, ProviderError, SendResult
 from scheduler.render.labels import mail_label
 from scheduler.runtime import Report, Runtime
-from scheduler.store import mail_queue
+from scheduler.store import mail_pace, mail_queue
 from scheduler.store.engine import Store
 from scheduler.store.leases import holder_name, is_dead, wall_clock
 from scheduler.store.models import Outbox
@@ -32,18 +32,25 @@ def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None 
     report = Report("send")
     holder = holder_name()
     _recover(rt, now, holder, report)
-    started = time.monotonic()
+    started = monotonic()
     while True:
         with rt.store.session() as s:
-            room = _room(rt, s, now)
-            if room == 0:
-                report.notes.append(pace_estimate(rt, s, now) or "the mailbox's limit is reached")
+            room, wait = _room(rt, s, now)
+            if room:
+                rows = mail_queue.claim_due_mail(
+                    s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
+                    limit=room, ids=outbox_ids,
+                )  # fmt: skip
+                _reserve(rt, s, len(rows))
+                mails = {row.id: _outgoing(row) for row in rows}
+            else:
+                estimate = pace_estimate(rt, s, now) or "the mailbox's limit is reached"
+        if not room:
+            if wait is None or monotonic() - started + wait > STEP_TIME:
+                report.notes.append(estimate)
                 return report
-            rows = mail_queue.claim_due_mail(
-                s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
-                limit=min(BATCH, room), ids=outbox_ids,
-            )  # fmt: skip
-            mails = {row.id: _outgoing(row) for row in rows}
+            sleep(wait)  # out of the transaction: the other senders go on meanwhile
+            continue
         if not mails:
             return report
         crash_point("claimed")
@@ -57,38 +64,53 @@ def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None 
         _settle(rt, mails, results, failure, now, report)
         if failure is not None:
             return report  # the service may be down: the rest waits for its backoff
-        if len(mails) < min(BATCH, room):
-            return report  # nothing more was due: no need to wait out the minute
-        if not _keep_pace(rt, started):
-            report.notes.append("sending goes on at the next cycle, at the mailbox's pace")
-            return report
+        if len(mails) < room:
+            return report  # nothing more was due
 
 
 BATCH = 50
 CLAIM_TTL = timedelta(minutes=5)
-STEP_TIME = 300.0  # seconds a paced send step goes on before it leaves the rest for the next
+STEP_TIME = 300.0  # seconds a paced send step waits for room before it leaves the rest
 
 
-def _room(rt: Runtime, s: Session, now: datetime) -> int:
-    """How many mails may go now under the mailbox's daily limit (Gmail's 2,000 a day,
-    Exchange's recipients a day), counted over the last 24 hours; unbounded without one."""
-    limit = getattr(rt.providers.mailer, "daily_limit", None)
-    if not limit:
-        return BATCH
-    sent = s.scalar(select(func.count()).where(Outbox.sent_at > now - timedelta(days=1))) or 0
-    return max(int(limit) - sent, 0)
+def _room(rt: Runtime, s: Session, now: datetime) -> tuple[int, float | None]:
+    """How many mails this sender may claim now, and when it is none, how many seconds until
+    there is room again (None: not within the step). Under a daily limit (Gmail's 2,000 a
+    day, Exchange's recipients a day) the sent and sending mails of the last 24 hours count;
+    under a per-minute limit (Exchange's 30 a minute) every sender's reservations of the
+    last minute (scheduler.store.mail_pace). The count and the claim that follows are made
+    under the senders' shared lock, so that several workers together keep the limits."""
+    daily: int | None = getattr(rt.providers.mailer, "daily_limit", None)
+    per_minute: int | None = getattr(rt.providers.mailer, "per_minute", None)
+    if not daily and not per_minute:
+        return BATCH, None
+    mail_pace.lock(s)
+    room = BATCH
+    if daily:
+        room = min(room, _daily_room(s, now, int(daily)))
+        if room == 0:
+            return 0, None
+    if per_minute:
+        room = min(room, mail_pace.room(s, per_minute=int(per_minute), wall_now=wall_clock()))
+        if room == 0:
+            return 0, mail_pace.wait_for_room(s, wall_now=wall_clock()).total_seconds()
+    return room, None
 
 
-def _keep_pace(rt: Runtime, started: float) -> bool:
-    """Under a per-minute limit (Exchange's 30 a minute), wait out the minute between batches
-    rather than meet a pile of 429s; a long launch leaves the rest for the next cycle."""
-    per_minute = getattr(rt.providers.mailer, "per_minute", None)
-    if not per_minute:
-        return True
-    if time.monotonic() - started > STEP_TIME:
-        return False
-    time.sleep(60.0 * BATCH / float(per_minute))
-    return True
+def _daily_room(s: Session, now: datetime, limit: int) -> int:
+    """What the daily limit leaves: mails sent in the last 24 hours and those being sent
+    (by any sender) count."""
+    used = s.scalar(
+        select(func.count()).where(
+            or_(Outbox.sent_at > now - timedelta(days=1), Outbox.state == "sending")
+        )
+    )
+    return max(limit - int(used or 0), 0)
+
+
+def _reserve(rt: Runtime, s: Session, count: int) -> None:
+    if getattr(rt.providers.mailer, "per_minute", None):
+        mail_pace.reserve(s, count, wall_now=wall_clock())
 
 
 def pace_estimate(rt: Runtime, s: Session, now: datetime) -> str | None:
@@ -101,7 +123,7 @@ def pace_estimate(rt: Runtime, s: Session, now: datetime) -> str | None:
     if not waiting:
         return None
     if daily:
-        room = _room(rt, s, now)
+        room = _daily_room(s, now, daily)
         days = 0 if waiting <= room else -(-(waiting - room) // daily)
         last = now + timedelta(days=days)
         when = "today" if days == 0 else f"in about {days} day(s), by {last:%Y-%m-%d}"

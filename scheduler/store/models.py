@@ -322,3 +322,14 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     holder: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]
+
+
+class MailPace(Base):
+    """Sends reserved against the mailbox's per-minute limit, by the wall clock, shared by
+    every process that sends for the program (scheduler.store.mail_pace)."""
+
+    __tablename__ = "mail_pace"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    reserved_at: Mapped[datetime] = mapped_column(index=True)
+    count: Mapped[int] = mapped_column(Integer)
