@@ -32,7 +32,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from scheduler.errors import UserError
 from scheduler.settings import redis_url
-from scheduler.workers.jobs import JOBS, THEN, steps_of
+from scheduler.workers.jobs import JOB_STEPS, JOBS, PAIRING_STEP, THEN, steps_of
 from scheduler.workers.queues import namespace_of
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
         elif job == "send":
             _dispatch_sending(rt, config, now, moment)
         else:
+            _check_first_run(rt, job, moment)
             for step in steps_of(job, directory_read=_directory_read(rt)):
                 step(rt, moment)
     finally:
@@ -137,6 +138,26 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     log.info("job %s done in %.2f s", job, time.monotonic() - started)
     for following in THEN[job]:
         hand_on(config, following, now)
+
+
+def _check_first_run(rt: Runtime, job: str, moment: datetime) -> None:
+    """`tandem run`'s first-run guard, for the job that pairs: an empty default store for a
+    program whose start has passed is most likely the wrong store, and pairing everyone again
+    would send every launch kit twice. The worker refuses in one log line (the message goes to
+    the dead letters); `tandem run CONFIG --first-run` once, or a configured database, lets
+    the workers go on."""
+    from scheduler.steps.rounds import check_first_run
+
+    if PAIRING_STEP not in JOB_STEPS[job]:
+        return
+    refusal = check_first_run(rt, moment, first_run=False)
+    if refusal is not None:
+        refusal += (
+            " Workers never pair on such a store: run `tandem run CONFIG --first-run` once (or"
+            " configure the database), and they go on from there."
+        )
+        log.error("tandem worker: %s", refusal)
+        raise UserError(refusal)
 
 
 @dramatiq.actor(

@@ -48,7 +48,8 @@ THEN: dict[str, tuple[str, ...]] = {
 # Steps that wait until the directory has been read once: the first round opens at once
 # whoever waits, so a pairing that ran before the first directory job had finished would
 # open round 1 with nobody in it, and the next round only `rounds.every` later.
-AFTER_DIRECTORY = ("Pairing people who wait",)
+PAIRING_STEP = "Pairing people who wait"
+AFTER_DIRECTORY = (PAIRING_STEP,)
 JOBS = tuple(JOB_STEPS)
 
 

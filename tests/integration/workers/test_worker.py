@@ -13,8 +13,11 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from alembic.script import ScriptDirectory
+from click.testing import CliRunner
 from dramatiq.brokers.redis import RedisBroker
 
+from scheduler.cli.main import cli
+from scheduler.errors import UserError
 from scheduler.store.engine import _alembic_config
 from scheduler.workers import actors, runtimes
 from scheduler.workers.clock import tick
@@ -26,6 +29,7 @@ from tests.integration.workers.conftest import NOW, REDIS_URL, drain
 Program = tuple[Path, dict[str, str]]
 
 
+AFTER_START = datetime(2027, 2, 1, 9, tzinfo=UTC)  # the demo program starts on 2027-01-11
 HEAD = ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
@@ -174,3 +178,42 @@ def test_pairing_waits_for_the_first_reading_of_the_directory(
     finally:
         controller.stop()
     assert set(message_ids(recorder.messages)) == set(clean_ids)
+
+
+def test_a_worker_keeps_the_first_run_guard_of_tandem_run(
+    broker: RedisBroker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given the default store beside a program whose start has passed, migrated but empty
+    # (the program ran before, from state kept elsewhere, or this really is its first run)
+    folder, _ = demo(tmp_path)
+    monkeypatch.delenv("TANDEM_DATABASE_URL", raising=False)
+    monkeypatch.setenv("TANDEM_SECRET", "test")
+    config = folder / "program.yaml"
+    assert CliRunner().invoke(cli, ["migrate", str(config)]).exit_code == 0
+    moment = AFTER_START.isoformat()
+    actors.run_job.fn(str(config), "directory", moment)
+    # When the workers come to pairing, they refuse as `tandem run` does, in one line
+    errors = caplog.at_level(logging.ERROR, logger="scheduler.workers.actors")
+    with errors, pytest.raises(UserError, match="--first-run"):
+        actors.run_job.fn(str(config), "meetings", moment)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1 and "is empty, but" in said[0]
+    assert "`tandem run CONFIG --first-run` once" in said[0]
+    assert _rounds(folder / "tandem.db") == 0
+    # and after `tandem run --first-run` they go on with the program
+    runtimes.forget_runtimes()
+    ran = CliRunner().invoke(cli, ["run", str(config), "--now", moment, "--first-run"])
+    assert ran.exit_code == 0, ran.output
+    actors.run_job.fn(str(config), "meetings", (AFTER_START + timedelta(days=1)).isoformat())
+    assert _rounds(folder / "tandem.db") == 1
+    runtimes.forget_runtimes()
+
+
+def _rounds(path: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM round").fetchone()[0])
