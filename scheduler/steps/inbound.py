@@ -17,21 +17,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.ports import MeetingFact
-from scheduler.render.messages import compose, pair_context, person_mail
-from scheduler.replies.address import is_person_tag, person_tag, reply_address, tag_from_address
-from scheduler.replies.commands import INVITATION
+from scheduler.render.messages import compose, pair_context
+from scheduler.replies.address import reply_address
 from scheduler.replies.mail_checks import (
-    authentication_passes,
-    recipient_addresses,
     sender_addresses,
 )
 from scheduler.replies.read import Command, read_reply
 from scheduler.runtime import Runtime
-from scheduler.steps.departures import leave_pair
+from scheduler.steps.consent_replies import consent_reply, person_asked, take_part
 from scheduler.steps.lifecycle import apply_command
 from scheduler.steps.outbox import queue
 from scheduler.steps.queries import pair_peers, person_of
-from scheduler.store.models import Inbound, Meeting, Outbox, Pair, PairMember
+from scheduler.steps.reply_thread import (
+    AUTHENTICATION_FAILED,
+    addressed_tag,
+    authentication_fails,
+    record_outcome,
+    thread_mails,
+)
+from scheduler.store.models import Inbound, Meeting, Pair, PairMember
 from scheduler.store.models import Person as PersonRow
 
 log = logging.getLogger(__name__)
@@ -43,33 +47,33 @@ def handle_reply(
     """Decide what one reply means and do it; record the outcome and why on `logged`. A
     reply about taking part (to an invitation or its answers) acts on the person; any other
     on their pair."""
-    person = _person_asked(rt, s, message)
+    person = person_asked(rt, s, message)
     if person is not None:
-        _consent_reply(rt, s, message, person, logged, now)
+        consent_reply(rt, s, message, person, logged, now)
         return
     reading = read_reply(message, today=rt.today(now))
     logged.command = reading.command.name.lower() if reading.command else None
     if not reading.acts:
-        _record(logged, "ignored", reading.reason)
+        record_outcome(logged, "ignored", reading.reason)
         return
     senders = sender_addresses(message)
     if len(senders) != 1:
-        _record(logged, "rejected", "the message has no single From address")
+        record_outcome(logged, "rejected", "the message has no single From address")
         return
     sender = senders[0]
     pair = _pair_of(rt, s, message)
     if pair is None:
-        _record(
+        record_outcome(
             logged, "ignored", "names no pair (no reply address of a pair, not in a Tandem thread)"
         )
         return
     logged.pair_id = pair.id
     if not _member(s, pair, sender):
-        _record(logged, "rejected", f"the sender is not a member of pair {pair.id}")
+        record_outcome(logged, "rejected", f"the sender is not a member of pair {pair.id}")
         log.info("reply for pair %s from a non-member ignored", pair.id)
         return
-    if authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
-        _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
+    if authentication_fails(rt, message):
+        record_outcome(logged, "rejected", AUTHENTICATION_FAILED)
         return
     member = s.scalars(
         select(PairMember.email).where(
@@ -80,11 +84,11 @@ def handle_reply(
     ).first()
     actor = member or _member_email(s, pair, sender)
     if reading.command is None and not reading.answer:
-        _record(logged, "ignored", reading.reason)  # a thank-you: the reading says no answer
+        record_outcome(logged, "ignored", reading.reason)  # a thank-you: the reading says no answer
         return
     if reading.command in (None, Command.HELP):
         sent = _send_help(rt, s, pair, actor, reading.unclear, now)
-        _record(
+        record_outcome(
             logged,
             "answered" if sent else "ignored",
             reading.reason + ("" if sent else "; help was sent today already"),
@@ -93,7 +97,7 @@ def handle_reply(
     if reading.command is Command.LEAVE and actor is not None:
         row = s.get_one(PersonRow, actor)
         done = take_part(rt, s, row, "left", logged, now)
-        _record(logged, "acted", f"{reading.reason}: {done}")
+        record_outcome(logged, "acted", f"{reading.reason}: {done}")
         return
     done = apply_command(
         rt,
@@ -106,131 +110,16 @@ def handle_reply(
         now=now,
         proposal=reading.proposal,
     )
-    _record(logged, "acted", f"{reading.reason}: {done}")
-
-
-ANSWERS = {Command.JOIN: "joined", Command.NO_THANKS: "declined", Command.LEAVE: "left"}
-
-
-def _consent_reply(
-    rt: Runtime, s: Session, message: EmailMessage, row: PersonRow, logged: Inbound, now: datetime
-) -> None:
-    """A reply to an invitation (or to its answers): join, no thanks, leave, or help; only
-    from the person it was sent to."""
-    reading = read_reply(message, today=rt.today(now), email=INVITATION)
-    logged.command = reading.command.name.lower() if reading.command else None
-    if not reading.acts:
-        _record(logged, "ignored", reading.reason)
-        return
-    senders = sender_addresses(message)
-    if len(senders) != 1 or senders[0] not in {row.email, *(a.lower() for a in row.aliases)}:
-        _record(logged, "rejected", "the sender is not the person the invitation was sent to")
-        log.info("reply about taking part from someone else ignored")
-        return
-    if authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
-        _record(logged, "rejected", "Authentication-Results: neither DMARC nor aligned DKIM passed")
-        return
-    if reading.command is None and not reading.answer:
-        _record(logged, "ignored", reading.reason)
-        return
-    answer = ANSWERS.get(reading.command) if reading.command else None
-    if answer is None:
-        sent = _consent_mail(rt, s, row, "unclear", reading.unclear, f"{logged.id}", now)
-        outcome = "answered" if sent else "ignored"
-        _record(logged, outcome, reading.reason)
-        return
-    done = take_part(rt, s, row, answer, logged, now)
-    _record(logged, "acted", f"{reading.reason}: {done}")
-
-
-def take_part(
-    rt: Runtime, s: Session, row: PersonRow, answer: str, logged: Inbound, now: datetime
-) -> str:
-    """Keep a person's answer ("joined", "declined", "left"), take them out of their pair when
-    it takes them out, and confirm it to them; what was done, for the log. Saying the same
-    twice changes nothing and is confirmed once."""
-    if row.consent == answer:
-        return f"already {answer}: nothing changes"
-    row.consent, row.consent_at = answer, now  # type: ignore[assignment]
-    if answer != "joined":
-        for pair in _pairs_of(s, row.email):
-            leave_pair(rt, s, pair, row.email, now)
-    _consent_mail(rt, s, row, answer, "", f"{logged.id}", now)
-    return {"joined": "joins the program", "declined": "not paired", "left": "left the program"}[
-        answer
-    ]
-
-
-def _pairs_of(s: Session, email: str) -> list[Pair]:
-    return list(
-        s.scalars(
-            select(Pair)
-            .join(PairMember)
-            .where(PairMember.email == email, PairMember.left_at.is_(None), Pair.state != "ended")
-            .with_for_update()
-        )
-    )
-
-
-def _consent_mail(
-    rt: Runtime, s: Session, row: PersonRow, outcome: str, unclear: str, cause: str, now: datetime
-) -> bool:
-    """The answer to a reply about taking part, to that person only; an unclear reply gets
-    the list of words at most once a day."""
-    tag = person_tag(row.email)
-    key = (
-        f"consent:{tag}:unclear:{rt.today(now)}"
-        if outcome == "unclear"
-        else f"consent:{tag}:mail:{cause}"
-    )
-    mail = person_mail(
-        rt.kits,
-        rt.program,
-        person_of(row),
-        kind="consent_reply",
-        key=key,
-        extra={"outcome": outcome, "not_understood": unclear},
-        secret=rt.secret,
-        now=now,
-    )
-    return queue(s, mail, pair_id=None, now=now)
-
-
-def _person_asked(rt: Runtime, s: Session, message: EmailMessage) -> PersonRow | None:
-    """The person a reply about taking part is for: by the person's reply address, or by the
-    thread of an email that asked them (an invitation, or an answer to one)."""
-    mailbox = rt.program.provider.mailbox
-    for address in recipient_addresses(message):
-        tag = tag_from_address(address, mailbox, rt.secret)
-        if tag is not None:
-            if not is_person_tag(tag):
-                return None
-            return s.scalars(select(PersonRow).where(PersonRow.tag == tag)).first()
-    thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
-    if not thread:
-        return None
-    keys = s.scalars(
-        select(Outbox.key).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_(None))
-    ).all()
-    for key in keys:
-        kind, _, rest = key.partition(":")
-        if kind in ("invitation", "consent"):
-            tag = rest.partition(":")[0]
-            return s.scalars(select(PersonRow).where(PersonRow.tag == tag)).first()
-    return None
+    record_outcome(logged, "acted", f"{reading.reason}: {done}")
 
 
 def _pair_of(rt: Runtime, s: Session, message: EmailMessage) -> Pair | None:
-    mailbox = rt.program.provider.mailbox
-    for address in recipient_addresses(message):
-        pair_id = tag_from_address(address, mailbox, rt.secret)
-        if pair_id is not None:
-            return s.get(Pair, pair_id, with_for_update=True)
-    thread = " ".join(str(message.get(h) or "") for h in ("In-Reply-To", "References")).split()
-    if thread:
-        pair_id = s.scalars(
-            select(Outbox.pair_id).where(Outbox.message_id.in_(thread), Outbox.pair_id.is_not(None))
-        ).first()
+    """The pair a reply is about: by the pair's reply address, else by the thread of an
+    email Tandem sent to the pair."""
+    tag = addressed_tag(rt, message)
+    if tag is not None:
+        return s.get(Pair, tag, with_for_update=True)
+    for _, pair_id in thread_mails(s, message):
         if pair_id is not None:
             return s.get(Pair, pair_id, with_for_update=True)
     return None
@@ -245,11 +134,6 @@ def _member_email(s: Session, pair: Pair, sender: str) -> str | None:
         if sender == person.email or sender in {a.lower() for a in person.aliases}:
             return person.email
     return None
-
-
-def _trusted(rt: Runtime) -> set[str]:
-    domain = rt.program.provider.mailbox.rpartition("@")[2].lower()
-    return {domain, f"mx.{domain}", "mx.google.com"}
 
 
 def _send_help(
@@ -274,10 +158,6 @@ def _send_help(
         now=now,
     )
     return queue(s, mail, pair_id=pair.id, now=now)
-
-
-def _record(logged: Inbound, outcome: str, detail: str) -> None:
-    logged.outcome, logged.detail = outcome, detail  # type: ignore[assignment]
 
 
 def explain(
@@ -312,7 +192,7 @@ def explain(
                 if len(senders) != 1 or not _member(s, pair, senders[0]):
                     command, help_list, proposal = None, False, None
                     reason += f"; but the sender is not a member of pair {pair.id}, so nothing acts"
-                elif authentication_passes(message, trusted_authserv_ids=_trusted(rt)) is False:
+                elif authentication_fails(rt, message):
                     command, help_list, proposal = None, False, None
                     reason += "; but DMARC and DKIM failed, so nothing acts"
     shown: dict[str, object] = {"command": command, "until": until}
