@@ -135,7 +135,9 @@ def _read_line(
         if (reading.near and not missed.near) or not missed.miss:
             missed = reading if reading.miss else missed
     weak = [f for f in found if f[0].command in vocabulary.weak]
-    if weak and not (whole_line and len(found) == 1 and _polite_rest(clauses, weak[0][2])):
+    if weak and not (
+        whole_line and len(found) == 1 and _weak_stands(clauses, weak[0][2], vocabulary)
+    ):
         found = [f for f in found if f not in weak]
         missed = missed if found else Found(None, miss=f"{weak[0][0].words!r} counts only alone")
     if len({(f.command, f.until) for f, _, _ in found}) > 1:
@@ -241,6 +243,26 @@ def _pause_end(first: Found, own: Until | None, alone: list[Until], line: str) -
     return replace(
         first, until=chosen.day, words=whole if chosen is not own else first.words, note=note
     )
+
+
+def _weak_stands(clauses: list[str], kept: str, vocabulary: Vocabulary) -> bool:
+    """Whether a weak command's clause `kept` is meant: the rest of the line only greets or
+    thanks; or the command opens the line alone and the rest gives a busy reason ("No thanks,
+    too busy", "Nein danke, keine Zeit", "Non merci, pas le temps")."""
+    if _polite_rest(clauses, kept):
+        return True
+    said = merged(tokens(kept), vocabulary.phrases)
+    alone = all(t in vocabulary.verbs or t in words.POLITE | words.FILLERS for t in said)
+    return clauses[0] == kept and alone and any(_busy(c) for c in clauses if c != kept)
+
+
+def _busy(clause: str) -> bool:
+    """A reason for saying no: a busy word, or time after a negation ("no time")."""
+    found = tokens(clause)
+    if any(token in words.BUSY for token in found):
+        return True
+    negated = [i for i, token in enumerate(found) if token in words.NEGATIONS]
+    return any(token in words.TIME and negated and negated[0] < i for i, token in enumerate(found))
 
 
 def _polite_rest(clauses: list[str], kept: str) -> bool:

@@ -80,6 +80,12 @@ def invitation(text: str) -> Command | None:
         ("Pas intéressée, désolée.", Command.NO_THANKS),
         ("No gracias.", Command.NO_THANKS),
         ("No me interesa, gracias.", Command.NO_THANKS),
+        # a no that opens the line, with a busy reason after it
+        ("No thanks, too busy", Command.NO_THANKS),
+        ("Not now - swamped with the launch. Best, Ana", Command.NO_THANKS),
+        ("Nein danke, keine Zeit", Command.NO_THANKS),
+        ("Non merci, pas le temps en ce moment", Command.NO_THANKS),
+        ("No gracias, no tengo tiempo", Command.NO_THANKS),
     ],
 )
 def test_a_consent_word_is_read_in_a_reply_to_the_invitation(text: str, command: Command) -> None:
@@ -99,6 +105,8 @@ def test_a_consent_word_is_read_in_a_reply_to_the_invitation(text: str, command:
         "I'll join the call at 3",
         "no thanks needed, see you Monday",  # "no thanks" is weak: only the whole first line
         "No thanks, happy to chat another time",
+        "no thanks needed, I have time",  # a reason needs the no alone at the line's start
+        "Happy to help, not too busy, no thanks needed",
         "Thanks!\nno thanks",
         "Great chat.\n\nNot now, but maybe later",
     ],
