@@ -38,13 +38,15 @@ def people(*keys: str, managers: dict[str, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def program(*, consent: str = "none", odd: str = "wait", end: str = "") -> Callable[[str], str]:
+def program(
+    *, consent: str = "none", odd: str = "wait", end: str = "", joiners: str = "now"
+) -> Callable[[str], str]:
     def edit(text: str) -> str:
         text = text.replace("mentoring@northwind-loom.example", f"mentoring@{DOMAIN}")
         text = text.replace("people-team@northwind-loom.example", f"people@{DOMAIN}")
         text = text.replace("  exclude: {emails: [ana.ferreira@northwind-loom.example]}\n", "")
         text = text.replace("  consent: none\n", f"  consent: {consent}\n")
-        text = text.replace("odd_one_out: trio", f"odd_one_out: {odd}")
+        text = text.replace("odd_one_out: trio", f"odd_one_out: {odd}\n  joiners: {joiners}")
         if end:
             text = text.replace("  start: 2027-01-11\n", f"  start: 2027-01-11\n  end: {end}\n")
         return text
@@ -121,6 +123,30 @@ def test_a_joiner_is_paired_at_the_next_cycle_with_the_person_who_waits(five: Wo
     assert meetings and meetings[0].starts_at is not None
     assert meetings[0].starts_at >= now - DAY  # their cadence starts from their own start
     assert len(five.sent("launch_kit", joined.id)) == 1
+
+
+def test_with_joiners_next_round_a_joiner_waits_for_the_next_round(
+    tmp_path: Path, store_url: str
+) -> None:
+    # Given five people paired at the first round (one waits) and `joiners: next_round`
+    world = make_world(
+        tmp_path, store_url, people("a", "b", "c", "d", "e"), program(joiners="next_round")
+    )
+    now = run_days(world, START, 2)
+    first_round = world.pairs()[0].created_at
+    assert len(active(world)) == 2
+    (waiter,) = [e for e in map(email, "abcde") if not any(e in p for p in active(world))]
+    # When a newcomer appears, they are not paired at the next cycles of that week
+    set_org(world, people("a", "b", "c", "d", "e", "f"))
+    while now < first_round + timedelta(days=7) - DAY:
+        now = run_days(world, now, 1)
+        assert len(active(world)) == 2, f"paired before the next round, on {now:%Y-%m-%d}"
+    said = world.status()  # they are listed as waiting meanwhile, with when
+    assert "F Person" in said and "paired at the next round" in said
+    # but at the next round (rounds.every: 1 week) with the person who waited
+    run_days(world, now, 2)
+    assert sorted([waiter, email("f")]) in active(world)
+    assert len(active(world)) == 3
 
 
 def test_a_lone_joiner_joins_a_pair_as_its_third_and_gets_a_kit_of_their_own(
