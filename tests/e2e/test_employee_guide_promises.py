@@ -94,6 +94,26 @@ def test_help_to_the_invitation_is_not_answered_as_a_reply_not_understood(
     assert "not one of the words" not in text_of(answer)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="only a busy reason after 'no thanks' declines; any other reason is ignored silently",
+)
+def test_no_thanks_with_a_reason_after_it_keeps_a_person_out(
+    tmp_path: Path, store_url: str
+) -> None:
+    """employee-guide.md:16: "`no thanks` | you are not paired, and nobody needs a reason; if
+    you give one, put it after the words ("No thanks, too busy")"."""
+    world = make_world(
+        tmp_path, store_url, people("a", "b", "c", "d", "e"), program(consent="opt_out")
+    )
+    now = run_days(world, START + 2 * DAY, 1)
+    person_reply(world, "c", "No thanks, I am on leave from March")
+    run_days(world, now, 10)  # past the start: the others are paired
+    assert email("c") not in {e for p in active(world) for e in p}
+    (answer,) = world.sent("consent_reply")
+    assert "will not be paired" in text_of(answer)
+
+
 def test_join_to_the_invitation_gets_a_short_answer(tmp_path: Path, store_url: str) -> None:
     """employee-guide.md:21: "You get a short answer to each of these replies" (here "join",
     where the program asks people to join)."""
