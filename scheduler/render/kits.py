@@ -57,7 +57,7 @@ Context of the kinds that go to one person about taking part (invitation, consen
     cadence_text, commands (the words of the invitation email: join, leave, no thanks, help)
     invitation    consent ("opt_out" or "opt_in"), pairs_on (the first day they may be
                   paired, in words)
-    consent_reply outcome ("joined", "declined", "left", "unclear"), not_understood (their
+    consent_reply outcome ("joined", "declined", "left", "help", "unclear"), not_understood (their
                   first line when unclear, else "")
 No kind ever receives the text of a peer's reply beyond help's `not_understood`, which goes
 back only to its author.

@@ -143,6 +143,7 @@ VARIANTS: dict[str, tuple[dict[str, object], ...]] = {
     "consent_reply": (
         {"outcome": "declined"},
         {"outcome": "left"},
+        {"outcome": "help"},
         {"outcome": "unclear", "not_understood": "maybe later"},
         {"outcome": "unclear"},
     ),

@@ -247,22 +247,14 @@ def _pause_end(first: Found, own: Until | None, alone: list[Until], line: str) -
 
 def _weak_stands(clauses: list[str], kept: str, vocabulary: Vocabulary) -> bool:
     """Whether a weak command's clause `kept` is meant: the rest of the line only greets or
-    thanks; or the command opens the line alone and the rest gives a busy reason ("No thanks,
-    too busy", "Nein danke, keine Zeit", "Non merci, pas le temps")."""
+    thanks; or the command opens the line alone and a reason follows ("No thanks, too busy",
+    "Nein danke, ich bin ab März in Elternzeit"). "No thanks needed" is not alone."""
     if _polite_rest(clauses, kept):
         return True
     said = merged(tokens(kept), vocabulary.phrases)
-    alone = all(t in vocabulary.verbs or t in words.POLITE | words.FILLERS for t in said)
-    return clauses[0] == kept and alone and any(_busy(c) for c in clauses if c != kept)
-
-
-def _busy(clause: str) -> bool:
-    """A reason for saying no: a busy word, or time after a negation ("no time")."""
-    found = tokens(clause)
-    if any(token in words.BUSY for token in found):
-        return True
-    negated = [i for i, token in enumerate(found) if token in words.NEGATIONS]
-    return any(token in words.TIME and negated and negated[0] < i for i, token in enumerate(found))
+    return clauses[0] == kept and all(
+        t in vocabulary.verbs or t in words.POLITE | words.FILLERS for t in said
+    )
 
 
 def _polite_rest(clauses: list[str], kept: str) -> bool:

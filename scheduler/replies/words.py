@@ -85,16 +85,6 @@ REASONS = _words(
     "car parce puisque comme vu "
     "porque pues ya debido como dado"
 )
-# After a weak "no thanks" that opens the line alone, a reason for saying no makes the line
-# a no all the same ("No thanks, too busy", "Nein danke, keine Zeit"): a busy word, or a word
-# for time after a negation. Any other rest leaves the line unread.
-BUSY = _words(
-    "busy swamped overloaded overwhelmed bandwidth capacity workload "
-    "beschaftigt ausgelastet uberlastet "
-    "occupe occupee deborde debordee "
-    "ocupado ocupada liado liada"
-)
-TIME = _words("time zeit temps tiempo")
 WISHED_TIME = _words("to for until auf zu a au à para al")
 
 # "cancel" alone is ambiguous: the next meeting (skip) or the whole pairing (end).

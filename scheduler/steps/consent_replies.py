@@ -61,7 +61,8 @@ def consent_reply(
         return
     answer = ANSWERS.get(reading.command) if reading.command else None
     if answer is None:
-        sent = _consent_mail(rt, s, row, "unclear", reading.unclear, f"{logged.id}", now)
+        asked = "help" if reading.command is Command.HELP else "unclear"
+        sent = _consent_mail(rt, s, row, asked, reading.unclear, f"{logged.id}", now)
         outcome = "answered" if sent else "ignored"
         record_outcome(logged, outcome, reading.reason)
         return
@@ -102,11 +103,11 @@ def _consent_mail(
     rt: Runtime, s: Session, row: PersonRow, outcome: str, unclear: str, cause: str, now: datetime
 ) -> bool:
     """The answer to a reply about taking part, to that person only; an unclear reply gets
-    the list of words at most once a day."""
+    the list of words at most once a day, and so does a "help"."""
     tag = person_tag(row.email)
     key = (
-        f"consent:{tag}:unclear:{rt.today(now)}"
-        if outcome == "unclear"
+        f"consent:{tag}:{outcome}:{rt.today(now)}"
+        if outcome in ("unclear", "help")
         else f"consent:{tag}:mail:{cause}"
     )
     mail = person_mail(

@@ -77,10 +77,6 @@ def test_help_to_the_invitation_gets_the_list_of_words(tmp_path: Path, store_url
         assert s.get_one(PersonRow, email("a")).consent == "invited"  # nothing changed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the answer to 'help' says the reply 'is not one of the words this address knows'",
-)
 def test_help_to_the_invitation_is_not_answered_as_a_reply_not_understood(
     tmp_path: Path, store_url: str
 ) -> None:
@@ -94,10 +90,6 @@ def test_help_to_the_invitation_is_not_answered_as_a_reply_not_understood(
     assert "not one of the words" not in text_of(answer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="only a busy reason after 'no thanks' declines; any other reason is ignored silently",
-)
 def test_no_thanks_with_a_reason_after_it_keeps_a_person_out(
     tmp_path: Path, store_url: str
 ) -> None:

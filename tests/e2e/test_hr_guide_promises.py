@@ -5,6 +5,7 @@ quotes the guide."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.bootstrap import build_runtime
+from scheduler.store.models import Person as PersonRow
 from tests.integration.world import World
 from tests.scenarios.test_people_come_and_go import (
     DAY,
@@ -271,16 +273,12 @@ def demo_world(tmp_path: Path, store_url: str) -> World:
     return world
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with new_slot: propose the nudge still says 'The invitation comes in a separate "
-    "email', though no invitation is ever sent for the proposed time",
-)
-def test_new_slot_propose_does_not_promise_an_invitation_that_never_comes(
+def test_new_slot_propose_proposes_a_time_that_a_reply_with_it_books(
     tmp_path: Path, store_url: str
 ) -> None:
     """hr-guide.md:361 (`followup.new_slot`): "`propose` proposes one to the pair": a proposal,
-    so the nudge must not announce an invitation that is never sent."""
+    so the nudge announces no invitation; it says how to take the time, and a reply with the
+    day and time as the nudge shows it books the conversation there for both."""
     propose = replace(
         "  tell_owner_after_skips: 2", "  tell_owner_after_skips: 2\n  new_slot: propose"
     )
@@ -293,4 +291,18 @@ def test_new_slot_propose_does_not_promise_an_invitation_that_never_comes(
     (nudge,) = world.sent("nudge", pair_id)
     invites = [m for m in world.sent("invite", pair_id) if "conversation 1" in str(m["Subject"])]
     assert len(invites) == 1  # the first one only: nothing for the proposed time
-    assert "The invitation comes in a separate email" not in text_of(nudge)
+    text = text_of(nudge)
+    assert "separate email" not in text and "Nothing is booked yet" in text
+    # When a peer replies with the proposed time as the nudge shows it
+    proposed = text.split("Nothing is booked yet", 1)[1]
+    with world.rt.store.session() as s:
+        first_name = s.get_one(PersonRow, a).name.split()[0]
+    line = next(row for row in proposed.splitlines() if f"{first_name}: " in row)
+    day_and_time = re.match(r".*? [AP]M", line.split(f"{first_name}: ", 1)[1])
+    assert day_and_time is not None, line
+    world.reply(pair_id, a, day_and_time[0])
+    world.cycle(datetime(2027, 1, 5, 14, tzinfo=UTC))
+    world.cycle(datetime(2027, 1, 5, 15, tzinfo=UTC))
+    # Then that time is booked for both
+    (confirmation,) = world.sent("confirmation", pair_id)
+    assert "at the time you proposed" in text_of(confirmation)

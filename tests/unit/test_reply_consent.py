@@ -80,8 +80,10 @@ def invitation(text: str) -> Command | None:
         ("Pas intéressée, désolée.", Command.NO_THANKS),
         ("No gracias.", Command.NO_THANKS),
         ("No me interesa, gracias.", Command.NO_THANKS),
-        # a no that opens the line, with a busy reason after it
+        # a no that opens the line alone, with a reason after it
         ("No thanks, too busy", Command.NO_THANKS),
+        ("No thanks, happy to chat another time", Command.NO_THANKS),
+        ("No thanks, I am on leave from March", Command.NO_THANKS),
         ("Not now - swamped with the launch. Best, Ana", Command.NO_THANKS),
         ("Nein danke, keine Zeit", Command.NO_THANKS),
         ("Non merci, pas le temps en ce moment", Command.NO_THANKS),
@@ -104,9 +106,9 @@ def test_a_consent_word_is_read_in_a_reply_to_the_invitation(text: str, command:
         "I'll leave it to you",  # only the program may stand around a consent word
         "I'll join the call at 3",
         "no thanks needed, see you Monday",  # "no thanks" is weak: only the whole first line
-        "No thanks, happy to chat another time",
         "no thanks needed, I have time",  # a reason needs the no alone at the line's start
         "Happy to help, not too busy, no thanks needed",
+        "Thanks for this, not now I guess",
         "Thanks!\nno thanks",
         "Great chat.\n\nNot now, but maybe later",
     ],
