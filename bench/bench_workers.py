@@ -43,6 +43,7 @@ provider:
   smtp: {{host: 127.0.0.1, port: {port}, starttls: false}}
   inbox: inbox/
 meetings: {{hours: "08:00-18:00", days: [Mon, Tue, Wed, Thu, Fri]}}
+participants: {{consent: none}}
 """
 
 

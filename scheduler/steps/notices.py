@@ -4,9 +4,10 @@ booking step has put the new dates on calendars."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from scheduler.render.messages import readers_of
 from scheduler.runtime import Report, Runtime
@@ -17,12 +18,19 @@ from scheduler.steps.queries import pair_names, pair_peers, upcoming
 from scheduler.store.models import Meeting, Pair
 
 
-def send_pending_notices(rt: Runtime, now: datetime) -> Report:
-    """The emails owed once the meetings they list are booked: resumed, rescheduled, nudged."""
+def send_pending_notices(
+    rt: Runtime, now: datetime, *, pair_ids: Collection[str] | None = None
+) -> Report:
+    """The emails owed once the meetings they list are booked: resumed, rescheduled, nudged;
+    only to the pairs of `pair_ids` when given (a worker writes a batch of pairs per message)."""
     report = Report("notices")
+    chosen = true() if pair_ids is None else Pair.id.in_(list(pair_ids))
     with rt.store.session() as s:
         for pair in s.scalars(
-            select(Pair).where(Pair.pending_notice.is_not(None)).order_by(Pair.id).with_for_update()
+            select(Pair)
+            .where(Pair.pending_notice.is_not(None), chosen)
+            .order_by(Pair.id)
+            .with_for_update()
         ).all():
             notice = dict(pair.pending_notice or {})
             if not notice:
@@ -56,6 +64,14 @@ def send_pending_notices(rt: Runtime, now: datetime) -> Report:
             pair.pending_notice = None
             report.done.append(f"{_NOTICES.get(kind, kind)}: {pair_names(s, pair.id)}")
     return report
+
+
+def pairs_owed_a_notice(rt: Runtime) -> list[str]:
+    """The pairs that owe a notice, in order (send_pending_notices sees whether it is due)."""
+    with rt.store.session() as s:
+        return list(
+            s.scalars(select(Pair.id).where(Pair.pending_notice.is_not(None)).order_by(Pair.id))
+        )
 
 
 _NOTICES = {"resumed": "Resumed notice", "confirmation": "Confirmation", "nudge": "Nudge"}

@@ -8,10 +8,11 @@ pair at risk, and the pair is asked for a time of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from scheduler.core.cadence import meeting_targets, next_to_book
@@ -27,10 +28,12 @@ from scheduler.store import ops as store_ops
 from scheduler.store.models import Meeting, Pair
 
 
-def plan_meetings(rt: Runtime, now: datetime) -> Report:
-    """Choose a slot for every meeting that is due to be booked, and record it as planned."""
+def plan_meetings(rt: Runtime, now: datetime, *, pair_ids: Collection[str] | None = None) -> Report:
+    """Choose a slot for every meeting that is due to be booked, and record it as planned;
+    only the meetings of `pair_ids` when given (a worker plans a batch of pairs per message:
+    no two active pairs share a peer, so a pair's slots do not depend on the other pairs)."""
     report = Report("plan")
-    due = _due_meetings(rt, now)
+    due = _due_meetings(rt, now, pair_ids)
     if not due:
         return report
     busy = busy_of(rt, due)
@@ -53,6 +56,11 @@ def plan_meetings(rt: Runtime, now: datetime) -> Report:
                 f"Planned: {names}, conversation {item.target.number}, {said_when(rt, slot.start)}"
             )
     return report
+
+
+def pairs_to_plan(rt: Runtime, now: datetime) -> list[str]:
+    """The pairs with a meeting due to be planned, in order (a worker plans them in batches)."""
+    return sorted({item.pair_id for item in _due_meetings(rt, now, None)})
 
 
 def busy_of(rt: Runtime, due: Sequence[DueMeeting]) -> dict[str, list[Interval]]:
@@ -131,12 +139,24 @@ def add_odd_minutes(pair: Pair, slot: Slot) -> None:
     pair.odd_minutes = ledger
 
 
-def _due_meetings(rt: Runtime, now: datetime) -> list[DueMeeting]:
+def _due_meetings(rt: Runtime, now: datetime, pair_ids: Collection[str] | None) -> list[DueMeeting]:
     today = rt.today(now)
     due = []
     with rt.store.session() as s:
-        for pair, peers in active_pairs(s):
-            meetings = s.scalars(select(Meeting).where(Meeting.pair_id == pair.id)).all()
+        pairs = active_pairs(s, pair_ids)
+        meetings_of: dict[str, list[Meeting]] = defaultdict(list)
+        for meeting in s.scalars(
+            select(Meeting)
+            .join(Pair)
+            .where(
+                Pair.state == "active",
+                true() if pair_ids is None else Pair.id.in_(list(pair_ids)),
+            )
+            .order_by(Meeting.id)
+        ):
+            meetings_of[meeting.pair_id].append(meeting)
+        for pair, peers in pairs:
+            meetings = meetings_of[pair.id]
             end = program_end(rt.program)  # nothing is booked after the program ends
             targets = [
                 t for t in meeting_targets(pair.start_date, rt.program.cadence) if t.target <= end

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, true
 from sqlalchemy.orm import Session
 
 from scheduler.core.model import Person
@@ -63,14 +64,20 @@ _UPCOMING = (
 )
 
 
-def active_pairs(s: Session) -> list[tuple[Pair, list[Person]]]:
-    """Every active pair with its peers, in two queries."""
-    pairs = s.scalars(select(Pair).where(Pair.state == "active").order_by(Pair.id)).all()
+def active_pairs(
+    s: Session, pair_ids: Collection[str] | None = None
+) -> list[tuple[Pair, list[Person]]]:
+    """Every active pair with its peers (only those of `pair_ids` when given), in two queries."""
+    chosen = true() if pair_ids is None else Pair.id.in_(list(pair_ids))
+    pairs = s.scalars(select(Pair).where(Pair.state == "active", chosen).order_by(Pair.id)).all()
     members: dict[str, list[Person]] = defaultdict(list)
     rows = s.execute(
         select(PairMember, PersonRow)
         .join(PersonRow)
-        .where(PairMember.left_at.is_(None))
+        .where(
+            PairMember.left_at.is_(None),
+            true() if pair_ids is None else PairMember.pair_id.in_(list(pair_ids)),
+        )
         .order_by(PairMember.position)
     )
     for member, person in rows:

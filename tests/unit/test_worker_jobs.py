@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from scheduler.program.schema import Workers
 from scheduler.steps.cycle import STEPS
 from scheduler.workers.clock import tick_of
-from scheduler.workers.jobs import JOB_STEPS, THEN
+from scheduler.workers.jobs import JOB_STEPS, PER_PAIRS, THEN, steps_of
 
 
 def test_every_step_of_the_cycle_belongs_to_exactly_one_job() -> None:
@@ -17,6 +17,17 @@ def test_every_step_of_the_cycle_belongs_to_exactly_one_job() -> None:
     order = [title for title, _ in STEPS]
     for steps in JOB_STEPS.values():
         assert [order.index(t) for t in steps] == sorted(order.index(t) for t in steps)
+
+
+def test_the_steps_sent_out_per_pairs_are_the_cycles_own_and_not_run_by_their_job() -> None:
+    by_title = dict(STEPS)
+    for job, per_pairs in PER_PAIRS.items():
+        titles = tuple(title for title, _ in per_pairs.steps)
+        assert JOB_STEPS[job][-len(titles) :] == titles  # its last: what it runs itself first
+        for title, step in per_pairs.steps:
+            assert by_title[title] is step
+            assert step not in steps_of(job)
+    assert {per_pairs.then for per_pairs in PER_PAIRS.values()} == {"book", "send"}
 
 
 def test_every_job_has_a_rhythm_and_hands_on_only_to_jobs() -> None:

@@ -60,13 +60,20 @@ def test_booking_and_sending_fan_out_into_messages_of_ids(
 ) -> None:
     config, _ = program
     sent: list[tuple[str, tuple[object, ...]]] = []
-    for actor in (actors.book_pair, actors.send_batch):
+    for actor in (actors.plan_pairs, actors.book_pair, actors.send_batch):
         monkeypatch.setattr(
             actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
         )
     moment = NOW.isoformat()
-    for job in ("directory", "meetings", "book"):
+    for job in ("directory", "meetings"):
         actors.run_job.fn(str(config), job, moment)
+    plans = [args for name, args in sent if name == "plan_pairs"]
+    batches = [args[1] for args in plans]
+    assert [len(batch) for batch in batches] == [25, 4]  # 29 pairs, 25 a message
+    assert all(isinstance(pair_id, str) for batch in batches for pair_id in batch)
+    for args in plans:
+        actors.plan_pairs.fn(*args)
+    actors.run_job.fn(str(config), "book", moment)
     books = [args for name, args in sent if name == "book_pair"]
     assert len(books) == 29 and all(isinstance(args[1], str) for args in books)
     actors.run_job.fn(str(config), "book", moment)  # the same pairs wait in messages already
