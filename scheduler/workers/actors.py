@@ -116,9 +116,9 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     with rt.store.session() as s:
         if not take_lease(s, lease, holder, ttl=JOB_LEASE):
             return  # its holder sees the mark and runs the job again
-    client.srem(again, holder)
     moment, started = _moment(now), time.monotonic()
-    try:
+    try:  # from the lease on, whatever fails (Redis too) lets go of the lease
+        client.srem(again, holder)
         if job == "book":
             _dispatch_bookings(rt, config, now)
         elif job == "send":

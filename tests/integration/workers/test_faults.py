@@ -5,7 +5,8 @@ email (the 58 invitations, one per meeting, and the 29 launch kits) arrived, and
 - a worker process SIGKILLed in the middle of a round (while planning, between a calendar
   write and its record, between the SMTP server's acceptance and its record);
 - two worker processes and two clocks at once;
-- Redis itself restarted, empty, in the middle of a round (a private redis-server).
+- Redis itself restarted, empty, in the middle of a round (a private redis-server): while
+  emails go out, and gone just after a job took its lease in the database.
 
 After a fault, the round is enqueued again, as the clock's next ticks do.
 """
@@ -17,11 +18,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dramatiq
@@ -30,9 +32,11 @@ import redis
 from aiosmtpd.controller import Controller
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
 from scheduler.bootstrap import build_runtime
 from scheduler.steps.cycle import run_cycle
+from scheduler.store import leases
 from scheduler.store.models import Meeting
 from scheduler.workers import actors
 from tests.e2e.test_run_crashes import Recorder, demo, maildir_ids, message_ids
@@ -209,64 +213,92 @@ def _idle(client: redis.Redis, namespace: str) -> bool:
     return client.hlen(f"{namespace}:{actors.QUEUE}.msgs") == 0
 
 
+class PrivateRedis:
+    """A redis-server of our own on a free port, without persistence: stopped, it starts again
+    empty."""
+
+    def __init__(self, server: str, folder: Path) -> None:
+        port = free_port()
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                        "--appendonly", "no", "--dir", str(folder)]  # fmt: skip
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+        until(self.answers, "redis-server to start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url).ping())
+        except redis.ConnectionError:
+            return False
+
+
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[Callable[[], None]]:
-    """A redis-server of our own on a free port, without persistence; calling the fixture's
-    value restarts it, empty."""
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server = shutil.which("redis-server")
     if server is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed")
         pytest.skip("redis-server is not installed")
-    port = free_port()
-    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-               "--appendonly", "no", "--dir", str(tmp_path)]  # fmt: skip
-    running = [subprocess.Popen(command, stdout=subprocess.DEVNULL)]
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(url).ping())
-        except redis.ConnectionError:
-            return False
-
-    def restart() -> None:
-        running[0].terminate()
-        running[0].wait(timeout=30)
-        running[0] = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        until(answers, "redis-server to start again")
-
-    until(answers, "redis-server to start")
-    restart.url = url  # type: ignore[attr-defined]
-    yield restart
-    running[0].terminate()
-    running[0].wait(timeout=30)
+    running = PrivateRedis(server, tmp_path)
+    running.start()
+    yield running
+    running.stop()
 
 
-@pytest.mark.skip(
-    reason="flaky: on a clean clone (PostgreSQL) a worker did not recover from the restarted, "
-    "empty Redis within 240 s; issue 13 keeps it open until the recovery is made certain"
-)
+@pytest.mark.parametrize("moment", ["while sending", "just after a job took its lease"])
 def test_redis_restarted_empty_mid_round_leaves_the_end_state_of_a_clean_run(
-    private_redis: Callable[[], None],
+    private_redis: PrivateRedis,
     program: Program,
     store_url: str,
     clean_ids: Counter[str],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: str,
 ) -> None:
+    """Redis goes away and comes back empty: while emails go out, or at the worst moment for
+    a job, between the lease it took in the database and its next word to Redis (the job's
+    lease must not outlive the run: the next runs would find it taken for JOB_LEASE)."""
     config, env = program
-    url: str = private_redis.url  # type: ignore[attr-defined]
-    client = redis.Redis.from_url(url)
-    broker = quick_broker(url, "tandem-test-restart")
+    client = redis.Redis.from_url(private_redis.url)
+    broker = quick_broker(private_redis.url, "tandem-test-restart")
     previous = actors.run_job.broker
     actors.use_broker(broker)
+    gone = threading.Event()
+    if moment != "while sending":
+        real_take = leases.take_lease
+
+        def take_then_lose_redis(s: Session, name: str, holder: str, *, ttl: timedelta) -> bool:
+            taken = real_take(s, name, holder, ttl=ttl)
+            if taken and name == "job:mail" and not gone.is_set():
+                private_redis.stop()
+                gone.set()
+            return taken
+
+        monkeypatch.setattr(leases, "take_lease", take_then_lose_redis)
     try:
         with smtp_server(int(env["SMTP_PORT"])) as recorder:
             actors.enqueue_round(config, NOW)
             worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
             worker.start()
             try:
-                until(lambda: len(recorder.messages) >= 10, "the round to be under way")
-                private_redis()  # every message and mark is gone
+                if moment == "while sending":
+                    until(lambda: len(recorder.messages) >= 10, "the round to be under way")
+                    private_redis.restart()  # every message and mark is gone
+                else:
+                    until(gone.is_set, "the mail job to take its lease")
+                    private_redis.start()
                 actors.enqueue_round(config, NOW)  # the clock's next ticks
                 until(lambda: len(message_ids(recorder.messages)) >= len(clean_ids), "every email")
                 until(lambda: _idle(client, "tandem-test-restart"), "the queue to empty")
@@ -290,8 +322,6 @@ def test_smtp_refusing_for_now_delays_mail_through_workers_without_doubling_it(
     store_url: str,
     clean_ids: Counter[str],
 ) -> None:
-    from datetime import timedelta
-
     from tests.integration.local.relay import Relay
 
     config, env = program
