@@ -32,6 +32,7 @@ import redis
 from aiosmtpd.controller import Controller
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from scheduler.bootstrap import build_runtime
@@ -41,6 +42,7 @@ from scheduler.store.models import Meeting
 from scheduler.workers import actors
 from tests.e2e.test_run_crashes import Recorder, demo, maildir_ids, message_ids
 from tests.integration.local.relay import free_port
+from tests.integration.tcp_proxy import cuttable_proxy
 from tests.integration.workers.conftest import NOW, REDIS_URL, quick_broker
 
 Program = tuple[Path, dict[str, str]]
@@ -308,6 +310,48 @@ def test_redis_restarted_empty_mid_round_leaves_the_end_state_of_a_clean_run(
     finally:
         broker.close()
         actors.use_broker(previous)  # type: ignore[arg-type]
+    received = message_ids(recorder.messages)
+    assert max(received.values()) == 1
+    assert set(received) == set(clean_ids)
+    assert booked(store_url) == Counter({"booked": 58})
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("moment", ["while booking", "while sending"])
+def test_the_database_unreachable_mid_round_leaves_the_end_state_of_a_clean_run(
+    broker: RedisBroker,
+    program: Program,
+    store_url: str,
+    clean_ids: Counter[str],
+    monkeypatch: pytest.MonkeyPatch,
+    moment: str,
+) -> None:
+    """PostgreSQL out of reach for a few seconds (every connection cut, new ones refused) in
+    the middle of a round, then back: the messages that failed meanwhile are retried, and no
+    lease or claim their runs held keeps the rest waiting."""
+    config, env = program
+    server = make_url(store_url)
+    with cuttable_proxy(server.host or "127.0.0.1", server.port or 5432) as proxy:
+        proxied = server.set(port=proxy.port).render_as_string(hide_password=False)
+        monkeypatch.setenv("TANDEM_DATABASE_URL", proxied)  # what the workers' runtimes use
+        with smtp_server(int(env["SMTP_PORT"])) as recorder:
+            actors.enqueue_round(config, NOW)
+            worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
+            worker.start()
+            try:
+                if moment == "while booking":
+                    until(lambda: booked(store_url)["booked"] >= 10, "the bookings to be under way")
+                else:
+                    until(lambda: len(recorder.messages) >= 10, "the sending to be under way")
+                proxy.cut()
+                time.sleep(3)
+                proxy.restore()
+                until(lambda: len(message_ids(recorder.messages)) >= len(clean_ids), "every email")
+                size = broker.do_qsize  # type: ignore[attr-defined]
+                until(lambda: size(actors.QUEUE) == 0, "the queue and its retries to empty")
+                worker.join()
+            finally:
+                worker.stop()
     received = message_ids(recorder.messages)
     assert max(received.values()) == 1
     assert set(received) == set(clean_ids)
