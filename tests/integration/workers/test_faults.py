@@ -385,3 +385,75 @@ def test_smtp_refusing_for_now_delays_mail_through_workers_without_doubling_it(
     assert max(received.values()) == 1
     assert set(received) == set(clean_ids)
     assert booked(store_url) == Counter({"booked": 58})
+
+
+# The DATA and MAIL commands (counted from 1) that the relay answers by dropping the
+# connection. The mailer gives a batch three tries: two drops never exhaust them, three in a
+# row (one worker thread, so one batch at a time) do.
+DROPS = {
+    "retried within the batch": ({3}, {20}),
+    "the batch gives up": ({1, 2, 3}, set()),
+}
+
+
+@pytest.mark.parametrize("drops", list(DROPS))
+def test_smtp_connections_dropped_mid_send_through_workers_send_each_email_once(
+    broker: RedisBroker,
+    client: redis.Redis,
+    namespace: str,
+    program: Program,
+    store_url: str,
+    clean_ids: Counter[str],
+    drops: str,
+) -> None:
+    """The relay drops the connection instead of answering some commands, accepting nothing
+    on it: the mailer tries the batch again on a new connection, and a batch that gives up
+    waits for its backoff (a later tick); no email goes twice, none is lost."""
+    from tests.integration.local.relay import Relay
+
+    config, env = program
+    drop_data, drop_mail = DROPS[drops]
+    relay = Relay("127.0.0.1", int(env["SMTP_PORT"]), drop_data=drop_data, drop_mail=drop_mail)
+    controller = Controller(relay, hostname=relay.host, port=relay.port)
+    controller.start()
+    try:
+        actors.enqueue_round(config, NOW)
+        finish(broker, client, namespace, threads=1 if drops == "the batch gives up" else 2)
+        first = message_ids([r.content for r in relay.received])
+        if drops == "the batch gives up":
+            assert len(first) < len(clean_ids)
+            actors.enqueue_job(config, "send", now=NOW + timedelta(hours=2))  # a later tick
+            finish(broker, client, namespace)
+        else:
+            assert set(first) == set(clean_ids)
+    finally:
+        controller.stop()
+    assert relay.dropped == len(drop_data) + len(drop_mail)
+    received = message_ids([r.content for r in relay.received])
+    assert max(received.values()) == 1
+    assert set(received) == set(clean_ids)
+    assert booked(store_url) == Counter({"booked": 58})
+
+
+def test_smtp_connections_dropped_mid_send_inline_send_each_email_once(
+    program: Program, store_url: str, clean_ids: Counter[str]
+) -> None:
+    """The same relay under `tandem run` (the steps inline, one process)."""
+    from tests.integration.local.relay import Relay
+
+    config, env = program
+    drop_data, drop_mail = DROPS["retried within the batch"]
+    relay = Relay("127.0.0.1", int(env["SMTP_PORT"]), drop_data=drop_data, drop_mail=drop_mail)
+    controller = Controller(relay, hostname=relay.host, port=relay.port)
+    controller.start()
+    runtime = build_runtime(config, env)
+    try:
+        run_cycle(runtime, NOW)
+    finally:
+        runtime.store.close()
+        controller.stop()
+    assert relay.dropped == len(drop_data) + len(drop_mail)
+    received = message_ids([r.content for r in relay.received])
+    assert max(received.values()) == 1
+    assert set(received) == set(clean_ids)
+    assert booked(store_url) == Counter({"booked": 58})
