@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from scheduler.bootstrap import build_runtime
+from scheduler.ports import OutgoingMail, SendResult
 from scheduler.steps.cycle import run_cycle
 from scheduler.store import leases
 from scheduler.store.models import Meeting
@@ -356,6 +357,53 @@ def test_the_database_unreachable_mid_round_leaves_the_end_state_of_a_clean_run(
     assert max(received.values()) == 1
     assert set(received) == set(clean_ids)
     assert booked(store_url) == Counter({"booked": 58})
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_mail_the_server_took_is_settled_once_the_database_is_back(
+    program: Program, store_url: str, clean_ids: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment for the database to go: the mail service has taken a batch, and its
+    claims are still to be settled. The settling waits for the database; left undone, the
+    claims would keep those mails from every sender until CLAIM_TTL."""
+    from scheduler.steps.cycle import STEPS
+    from scheduler.steps.send import send_mail
+    from scheduler.store.models import Outbox
+
+    config, env = program
+    server = make_url(store_url)
+    with (
+        cuttable_proxy(server.host or "127.0.0.1", server.port or 5432) as proxy,
+        smtp_server(int(env["SMTP_PORT"])) as recorder,
+    ):
+        proxied = server.set(port=proxy.port).render_as_string(hide_password=False)
+        runtime = build_runtime(config, {**env, "TANDEM_DATABASE_URL": proxied})
+        for title, step in STEPS:
+            if title != "Sending mail":
+                step(runtime, NOW)
+        mailer = runtime.providers.mailer
+        real_send = mailer.send
+
+        def send_then_lose_the_database(mails: list[OutgoingMail]) -> list[SendResult]:
+            results = real_send(mails)
+            proxy.cut()
+            threading.Timer(3.0, proxy.restore).start()
+            return results
+
+        monkeypatch.setattr(mailer, "send", send_then_lose_the_database)
+        try:
+            report = send_mail(runtime, NOW)
+        finally:
+            runtime.store.close()
+    assert len(report.done) == len(clean_ids) and not report.problems
+    engine = create_engine(store_url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(Outbox.state, Outbox.claimed_by)).all()
+    engine.dispose()
+    assert Counter(state for state, _ in rows) == Counter({"sent": len(clean_ids)})
+    assert not any(holder for _, holder in rows)
+    received = message_ids(recorder.messages)
+    assert max(received.values()) == 1 and set(received) == set(clean_ids)
 
 
 def test_smtp_refusing_for_now_delays_mail_through_workers_without_doubling_it(
