@@ -6,7 +6,10 @@ email (the 58 invitations, one per meeting, and the 29 launch kits) arrived, and
   write and its record, between the SMTP server's acceptance and its record);
 - two worker processes and two clocks at once;
 - Redis itself restarted, empty, in the middle of a round (a private redis-server): while
-  emails go out, and gone just after a job took its lease in the database.
+  emails go out, and gone just after a job took its lease in the database;
+- PostgreSQL out of reach for a few seconds (a loopback proxy cut and restored) while booking
+  and while sending, and just after the mail service took a batch;
+- SMTP connections dropped instead of answered, through workers and inline.
 
 After a fault, the round is enqueued again, as the clock's next ticks do.
 """
