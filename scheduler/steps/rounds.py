@@ -31,7 +31,7 @@ from scheduler.steps.outbox import queue_pair_mail
 from scheduler.steps.queries import active_pairs, pair_names, person_of, upcoming
 from scheduler.steps.waiting import free_to_pair, last_round_reasons
 from scheduler.store import ops as store_ops
-from scheduler.store.leases import holder_name, take_lease
+from scheduler.store.leases import hold_lease, holder_name, let_go
 from scheduler.store.models import Pair, PairMember, Round
 from scheduler.store.models import Person as PersonRow
 
@@ -43,16 +43,14 @@ def pair_round(rt: Runtime, now: datetime, *, seed: int | None = None) -> Report
     later ones every `rounds.every` while at least two people wait."""
     report = Report("round")
     holder = holder_name()
-    with rt.store.session() as s:
-        if not take_lease(s, "round", holder, ttl=ROUND_LEASE):
-            report.notes.append("another worker is pairing")
-            return report
+    if not hold_lease(rt.store, "round", holder, ttl=ROUND_LEASE):
+        report.notes.append("another worker is pairing")
+        return report
     try:
         with rt.store.session() as s:
             _open_round(rt, s, now, seed, report)
     finally:
-        with rt.store.session() as s:
-            store_ops.release_lease(s, "round", holder)
+        let_go(rt.store, "round", holder)
     return report
 
 

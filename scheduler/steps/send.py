@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from time import monotonic, sleep
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from scheduler.faults import crash_point
@@ -21,6 +22,7 @@ from scheduler.store import mail_pace, mail_queue
 from scheduler.store.engine import Store
 from scheduler.store.leases import holder_name, is_dead, wall_clock
 from scheduler.store.models import Outbox
+from scheduler.store.outages import through_outage
 
 
 def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None = None) -> Report:
@@ -34,17 +36,21 @@ def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None 
     _recover(rt, now, holder, report)
     started = monotonic()
     while True:
-        with rt.store.session() as s:
-            room, wait = _room(rt, s, now)
-            if room:
-                rows = mail_queue.claim_due_mail(
-                    s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
-                    limit=room, ids=outbox_ids,
-                )  # fmt: skip
-                _reserve(rt, s, len(rows))
-                mails = {row.id: _outgoing(row) for row in rows}
-            else:
-                estimate = pace_estimate(rt, s, now) or "the mailbox's limit is reached"
+        try:
+            with rt.store.session() as s:
+                room, wait = _room(rt, s, now)
+                if room:
+                    rows = mail_queue.claim_due_mail(
+                        s, now=now, holder=holder, expires=wall_clock() + CLAIM_TTL,
+                        limit=room, ids=outbox_ids,
+                    )  # fmt: skip
+                    _reserve(rt, s, len(rows))
+                    mails = {row.id: _outgoing(row) for row in rows}
+                else:
+                    estimate = pace_estimate(rt, s, now) or "the mailbox's limit is reached"
+        except DBAPIError:
+            _give_up_claims(rt, holder)  # a commit whose answer was lost may have claimed some
+            raise
         if not room:
             if wait is None or monotonic() - started + wait > STEP_TIME:
                 report.notes.append(estimate)
@@ -61,7 +67,7 @@ def send_mail(rt: Runtime, now: datetime, *, outbox_ids: Collection[int] | None 
             except ProviderError as exc:
                 failure = exc
                 results = _found(rt, list(mails.values()))
-        _settle(rt, mails, results, failure, now, report)
+        _settle_through_outage(rt, mails, results, failure, now, report)
         if failure is not None:
             return report  # the service may be down: the rest waits for its backoff
         if len(mails) < room:
@@ -141,8 +147,11 @@ def heartbeat(store: Store, holder: str) -> Iterator[None]:
 
     def beat() -> None:
         while not stop.wait(CLAIM_TTL.total_seconds() / 3):
-            with store.session() as s:
-                mail_queue.renew_claims(s, holder, expires=wall_clock() + CLAIM_TTL)
+            try:
+                with store.session() as s:
+                    mail_queue.renew_claims(s, holder, expires=wall_clock() + CLAIM_TTL)
+            except DBAPIError:
+                continue  # the database is out of reach: the next beat tries again
 
     beating = threading.Thread(target=beat, name="tandem-heartbeat", daemon=True)
     beating.start()
@@ -164,6 +173,40 @@ def _found(rt: Runtime, mails: list[OutgoingMail]) -> list[SendResult]:
     except ProviderError:
         reached = {}
     return [SendResult(m.message_id, reached.get(m.message_id, frozenset())) for m in mails]
+
+
+def _settle_through_outage(
+    rt: Runtime,
+    mails: dict[int, OutgoingMail],
+    results: list[SendResult],
+    failure: ProviderError | None,
+    now: datetime,
+    report: Report,
+) -> None:
+    """_settle, waiting out a database out of reach for a moment: the mail service has these
+    mails, and claims left unsettled would keep them from everyone until CLAIM_TTL. Should
+    the database stay away, the claims are taken over when they expire and each mail is
+    looked up in the sent log first."""
+
+    def settle() -> Report:
+        settled = Report("send")  # a try that failed leaves no lines behind
+        _settle(rt, mails, results, failure, now, settled)
+        return settled
+
+    settled = through_outage(f"settling {len(mails)} mail(s)", settle)
+    report.done.extend(settled.done)
+    report.problems.extend(settled.problems)
+
+
+def _give_up_claims(rt: Runtime, holder: str) -> None:
+    """Let `holder`'s claims expire now, sent nothing: the next sender takes them over (and
+    looks each up in the sent log, as for any claim left behind)."""
+
+    def expire() -> None:
+        with rt.store.session() as s:
+            mail_queue.renew_claims(s, holder, expires=wall_clock())
+
+    through_outage("giving up claims", expire)
 
 
 def _settle(
@@ -208,21 +251,39 @@ def _settle(
 def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
     """Take over the claims of senders that are gone; mail they sent is settled as sent,
     the rest goes back to wait, due at once."""
-    with rt.store.session() as s:
-        abandoned = [
-            (row.id, row.claimed_by)
-            for row in mail_queue.abandoned_claims(s, wall_now=wall_clock(), is_dead=is_dead)
-        ]
-        mine = {}
-        for outbox_id, old in abandoned:
-            if mail_queue.take_over_claim(
-                s, outbox_id, old_holder=old, holder=holder, expires=wall_clock() + CLAIM_TTL
-            ):
-                mine[outbox_id] = _outgoing(s.get_one(Outbox, outbox_id))
+    try:
+        with rt.store.session() as s:
+            abandoned = [
+                (row.id, row.claimed_by)
+                for row in mail_queue.abandoned_claims(s, wall_now=wall_clock(), is_dead=is_dead)
+            ]
+            mine = {}
+            for outbox_id, old in abandoned:
+                if mail_queue.take_over_claim(
+                    s, outbox_id, old_holder=old, holder=holder, expires=wall_clock() + CLAIM_TTL
+                ):
+                    mine[outbox_id] = _outgoing(s.get_one(Outbox, outbox_id))
+    except DBAPIError:
+        _give_up_claims(rt, holder)  # a commit whose answer was lost may have taken some over
+        raise
     if not mine:
         return
     with heartbeat(rt.store, holder):
         results = _found(rt, list(mine.values()))
+    through_outage(
+        f"settling {len(mine)} interrupted send(s)",
+        lambda: _settle_recovered(rt, now, mine, results, report),
+    )
+
+
+def _settle_recovered(
+    rt: Runtime,
+    now: datetime,
+    mine: dict[int, OutgoingMail],
+    results: list[SendResult],
+    report: Report,
+) -> None:
+    done: list[str] = []  # a try that failed leaves no lines behind
     with rt.store.session() as s:
         for (outbox_id, mail), result in zip(mine.items(), results, strict=True):
             row = mail_queue.settle_mail(
@@ -236,6 +297,5 @@ def _recover(rt: Runtime, now: datetime, holder: str, report: Report) -> None:
             )
             if row.state == "sent":
                 label = mail_label(mail.key, mail.raw)
-                report.done.append(
-                    f"Sent: {label} (found in the mailbox after an interrupted send)"
-                )
+                done.append(f"Sent: {label} (found in the mailbox after an interrupted send)")
+    report.done.extend(done)

@@ -15,12 +15,18 @@ import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from scheduler.store import ops as store_ops
 from scheduler.store.models import Lease
+from scheduler.store.outages import through_outage
+
+if TYPE_CHECKING:
+    from scheduler.store.engine import Store
 
 
 def holder_name() -> str:
@@ -40,6 +46,29 @@ def take_lease(s: Session, name: str, holder: str, *, ttl: timedelta) -> bool:
     if current is not None and current != holder and is_dead(current):
         s.execute(delete(Lease).where(Lease.name == name, Lease.holder == current))
     return store_ops.acquire_lease(s, name, holder, now=wall_clock(), ttl=ttl)
+
+
+def hold_lease(store: Store, name: str, holder: str, *, ttl: timedelta) -> bool:
+    """take_lease in a transaction of its own. When the database fails to answer, the lease
+    may be taken all the same (a commit whose answer was lost): it is let go, then the error
+    goes on."""
+    try:
+        with store.session() as s:
+            return take_lease(s, name, holder, ttl=ttl)
+    except DBAPIError:
+        let_go(store, name, holder)
+        raise
+
+
+def let_go(store: Store, name: str, holder: str) -> None:
+    """Release `holder`'s lease, waiting out a database out of reach for a moment: a lease
+    left to a run that is over keeps every later run out until it expires."""
+
+    def release() -> None:
+        with store.session() as s:
+            store_ops.release_lease(s, name, holder)
+
+    through_outage(f"letting go of lease {name}", release)
 
 
 def is_dead(holder: str) -> bool:

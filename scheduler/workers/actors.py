@@ -102,8 +102,7 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     time: a run that finds another under way leaves a mark, and that one runs the job once
     more when it is done, so no work made meanwhile waits for the next tick. Done, a run
     records its tick (or moment) and hands on to the jobs it made work for."""
-    from scheduler.store import ops as store_ops
-    from scheduler.store.leases import holder_name, take_lease
+    from scheduler.store.leases import hold_lease, holder_name, let_go
 
     if job not in JOBS:
         raise UserError(f"unknown job {job!r}; the jobs are {', '.join(JOBS)}")
@@ -114,12 +113,11 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
     again = _again_key(namespace, config, job)
     client.sadd(again, holder)  # before the lease: see after the release below
     client.pexpire(again, _ms(MARK_TTL))
-    with rt.store.session() as s:
-        if not take_lease(s, lease, holder, ttl=JOB_LEASE):
-            return  # its holder sees the mark and runs the job again
-    client.srem(again, holder)
+    if not hold_lease(rt.store, lease, holder, ttl=JOB_LEASE):
+        return  # its holder sees the mark and runs the job again
     moment, started = _moment(now), time.monotonic()
-    try:
+    try:  # from the lease on, whatever fails (Redis too) lets go of the lease
+        client.srem(again, holder)
         if job == "book":
             _dispatch_bookings(rt, config, now)
         elif job == "send":
@@ -131,8 +129,7 @@ def run_job(config: str, job: str, now: str | None = None, tick: str | None = No
             if job in PER_PAIRS:
                 _dispatch_pairs(rt, config, job, now, moment)
     finally:
-        with rt.store.session() as s:
-            store_ops.release_lease(s, lease, holder)
+        let_go(rt.store, lease, holder)  # waits out a database out of reach for a moment
     # after the release: a run that found the lease taken had left its mark before it tried
     if client.scard(again):
         client.delete(again)
@@ -176,16 +173,13 @@ def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
     lease taken leaves the pair to its holder. The last pair of a dispatch hands on to `mail`
     (the launch kits and notices wait for the bookings)."""
     from scheduler.steps.book import book_meetings
-    from scheduler.store import ops as store_ops
-    from scheduler.store.leases import holder_name, take_lease
+    from scheduler.store.leases import hold_lease, holder_name, let_go
 
     client, namespace = _redis()
     client.delete(_mark_key(namespace, config, "book", pair_id))
     rt = _runtime(config)
     holder, lease = holder_name(), f"book:{pair_id}"
-    with rt.store.session() as s:
-        taken = take_lease(s, lease, holder, ttl=BOOK_LEASE)
-    if taken:
+    if hold_lease(rt.store, lease, holder, ttl=BOOK_LEASE):
         started = time.monotonic()
         try:
             report = book_meetings(rt, _moment(now), pair_ids=[pair_id])
@@ -194,8 +188,7 @@ def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
                 pair_id, len(report.done), len(report.problems), time.monotonic() - started,
             )  # fmt: skip
         finally:
-            with rt.store.session() as s:
-                store_ops.release_lease(s, lease, holder)
+            let_go(rt.store, lease, holder)
     booking = _booking_key(namespace, config)
     client.srem(booking, pair_id)
     if not client.scard(booking):

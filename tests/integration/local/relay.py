@@ -30,13 +30,37 @@ class Received:
 @dataclass
 class Relay:
     """What the relay accepted, and the replies it gives instead of accepting: `data_replies`
-    answer the next DATA commands in turn, `rcpt_replies` answer RCPT TO for an address."""
+    answer the next DATA commands in turn, `rcpt_replies` answer RCPT TO for an address;
+    the connection is dropped instead of answering the DATA commands counted in `drop_data`
+    (1 for the first DATA the relay sees), and the MAIL commands counted in `drop_mail`:
+    a dropped message is not accepted."""
 
     host: str
     port: int
     received: list[Received] = field(default_factory=list)
     data_replies: list[str] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
+    drop_data: set[int] = field(default_factory=set)
+    drop_mail: set[int] = field(default_factory=set)
+    dropped: int = 0
+    _seen: dict[str, int] = field(default_factory=dict)
+
+    def _drops(self, server: Any, command: str, counted: set[int]) -> bool:
+        self._seen[command] = self._seen.get(command, 0) + 1
+        if self._seen[command] not in counted:
+            return False
+        self.dropped += 1
+        server.transport.abort()  # no answer: the connection is gone
+        return True
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self._drops(server, "MAIL", self.drop_mail):
+            return "421 4.4.2 dropped"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -47,6 +71,8 @@ class Relay:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self._drops(server, "DATA", self.drop_data):
+            return "421 4.4.2 dropped"
         if self.data_replies:
             return self.data_replies.pop(0)
         content = bytes(envelope.original_content)
