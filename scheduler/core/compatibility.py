@@ -127,7 +127,7 @@ class Graph:
             dict(managers) if managers is not None else {p.email: p.manager_email for p in people}
         )
         manager = [index.get(links.get(e) or "", -1) for e in emails]
-        tin, tout = _euler_tour(emails, links, index)
+        tin, tout = euler_tour(emails, links, index)
         past: dict[int, set[int]] = {}
         if rules.avoid_repeats:
             for group in history:
@@ -194,7 +194,7 @@ def _compatibility(
     return compatible
 
 
-def _euler_tour(
+def euler_tour(
     emails: list[str], links: Mapping[str, str | None], index: Mapping[str, int]
 ) -> tuple[list[int], list[int]]:
     """Entry and exit times of each peer in a walk of the reporting forest of the whole
@@ -228,9 +228,32 @@ def _euler_tour(
 
     for root in sorted(roots):
         walk(root)
-    for person in sorted(everyone - set(entered)):  # people on a cycle with no root
-        walk(person)
+    for person in sorted(everyone - set(entered)):  # people under a cycle, with no root
+        if person in entered:  # walked already, from the cycle above someone earlier
+            continue
+        cycle = _cycle_above(person, links, everyone)
+        walk(cycle[0])
+        for member in cycle[1:]:  # the cycle is one top: each is above all the rest
+            entered[member], left[member] = entered[cycle[0]], left[cycle[0]]
     return [entered[e] for e in emails], [left[e] for e in emails]
+
+
+def _cycle_above(person: str, links: Mapping[str, str | None], everyone: set[str]) -> list[str]:
+    """The cycle of managers above `person` (bad directory data: a chain that loops, or
+    someone who manages themselves), from where the walk starts: walked from there, the tour
+    takes in everyone under the cycle."""
+    node, seen = person, set()
+    while node not in seen:
+        seen.add(node)
+        boss = links.get(node)
+        if not boss or boss == node or boss not in everyone:
+            return [node]
+        node = boss
+    cycle, member = [node], links.get(node)
+    while member is not None and member != node:
+        cycle.append(member)
+        member = links.get(member)
+    return cycle
 
 
 def reasons_apart(

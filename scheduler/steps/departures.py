@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.core.joiners import in_one_reporting_line
+from scheduler.core.joiners import ReportingLines
 from scheduler.core.model import Person
 from scheduler.program.rounds import rules_of
 from scheduler.render.messages import first_name
@@ -39,25 +39,47 @@ REPORTING_LINE = (
 
 def see_departures(rt: Runtime, now: datetime) -> Report:
     """Take out of their pairs the people who left, and end the pairs a reporting line now
-    joins. Runs before pairing, so the partners left alone are paired in the same cycle."""
+    joins. Runs before pairing, so the partners left alone are paired in the same cycle.
+    Every open pair and its members are read at once; only a pair that has something to
+    change is locked and read again, so a cycle with no departures locks nothing."""
     report = Report("departures")
     with rt.store.session() as s:
-        people = {row.email: row for row in s.scalars(select(PersonRow))}
-        managers = {email: row.manager_email for email, row in people.items()}
-        pairs = s.scalars(
-            select(Pair).where(Pair.state != "ended").order_by(Pair.id).with_for_update()
-        ).all()
-        for pair in pairs:
-            for member in pair_peers(s, pair.id):
-                row = people.get(member.email)
-                if row is not None and _gone(row):
-                    report.done.append(leave_pair(rt, s, pair, member.email, now))
-            if pair.state == "ended":
+        rows = {row.email: row for row in s.scalars(select(PersonRow))}
+        managers = {email: row.manager_email for email, row in rows.items()}
+        lines = ReportingLines(rules_of(rt.program).avoid_reporting_line, managers)
+        for pair_id, members in _open_pairs(s, rows).items():
+            gone = [email for email in members if _gone(rows[email])]
+            if not gone and not lines.any_together(members):
                 continue
-            peers = pair_peers(s, pair.id)
-            if in_one_reporting_line(peers, rules_of(rt.program), managers):
+            pair = s.get(Pair, pair_id, with_for_update=True)
+            if pair is None or _ended(pair):
+                continue  # another run ended it meanwhile
+            for email in gone:
+                report.done.append(leave_pair(rt, s, pair, email, now))
+            if _ended(pair):
+                continue
+            if lines.any_together([peer.email for peer in pair_peers(s, pair.id)]):
                 report.done.append(end_for_reporting_line(rt, s, pair, now))
     return report
+
+
+def _ended(pair: Pair) -> bool:
+    return pair.state == "ended"
+
+
+def _open_pairs(s: Session, rows: dict[str, PersonRow]) -> dict[str, list[str]]:
+    """The members still in each pair that has not ended, by pair id, in order."""
+    members: dict[str, list[str]] = {}
+    found = s.execute(
+        select(PairMember.pair_id, PairMember.email)
+        .join(Pair)
+        .where(Pair.state != "ended", PairMember.left_at.is_(None))
+        .order_by(PairMember.pair_id, PairMember.position)
+    )
+    for pair_id, email in found:
+        if email in rows:
+            members.setdefault(pair_id, []).append(email)
+    return members
 
 
 def _gone(row: PersonRow) -> bool:

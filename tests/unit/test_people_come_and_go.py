@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bench.orgs import history, organisation
 from scheduler.core.compatibility import Graph, PairingRules, reasons_apart
 from scheduler.core.consent import standing
-from scheduler.core.joiners import in_one_reporting_line, third_for
+from scheduler.core.joiners import ReportingLines, in_one_reporting_line, third_for
 from scheduler.core.model import Person, Span, Unit
 from tests.unit.test_pairing import far_apart, rules_strategy
 
@@ -62,6 +62,39 @@ def test_a_new_manager_inside_a_pair_is_seen_and_other_changes_are_not() -> None
     assert in_one_reporting_line([a, b], RULES, {"a@x.org": "b@x.org", "b@x.org": None})
     off = PairingRules(1, "off", False, True, "trio")
     assert not in_one_reporting_line([a, b], off, {"a@x.org": "b@x.org"})
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    bosses=st.lists(st.integers(min_value=-1, max_value=11), min_size=12, max_size=12),
+    rule=st.sampled_from(["direct", "chain", "off"]),
+)
+def test_reporting_lines_walked_once_agree_with_the_pairing_graph(
+    bosses: list[int], rule: str
+) -> None:
+    """The reporting lines of a whole directory, walked once per cycle (departures), say of
+    every two people what the pairing's graph says of them alone: kept apart or not (bad data
+    with cycles and self-managers included)."""
+    emails = [f"p{i}@x.org" for i in range(12)]
+    managers = {e: (emails[b] if b >= 0 else None) for e, b in zip(emails, bosses, strict=True)}
+    lines = ReportingLines(rule, managers)
+    rules = PairingRules(99, rule, False, False, "trio")
+    for a, b in itertools.combinations(emails, 2):
+        graph = Graph.build([person(a[:-6]), person(b[:-6])], rules, (), managers)
+        assert lines.together(a, b) == (not graph.compatible(0, 1)), (a, b)
+        if rule == "chain":  # and both say what following the managers up says
+            assert lines.together(a, b) == (above(a, b, managers) or above(b, a, managers))
+
+
+def above(boss: str, person: str, managers: dict[str, str | None]) -> bool:
+    """Whether `boss` is reached by following `person`'s managers up (a loop ends it)."""
+    seen, node = set(), managers.get(person)
+    while node is not None and node not in seen:
+        if node == boss:
+            return True
+        seen.add(node)
+        node = managers.get(node)
+    return False
 
 
 def test_each_reason_apart_is_named() -> None:
