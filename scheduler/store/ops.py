@@ -180,14 +180,10 @@ def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetim
     """Insert each person or bring their row up to date, in chunks, in statements that two
     syncs may run at once (insert-or-update on the primary key); first_seen and the tag are
     kept, and a person known from before tags existed gets theirs."""
+    statement = _upsert_person_statement(s.get_bind().dialect.name)
     for start in range(0, len(rows), 500):
         chunk = [{**row, "first_seen": now} for row in rows[start : start + 500]]
-        stmt = dialect_insert(s, PersonRow, chunk)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["email"],
-            set_={name: getattr(stmt.excluded, name) for name in PERSON_FIELDS},
-        )
-        s.execute(stmt)
+        s.execute(statement, chunk)  # one statement, compiled once, many rows
     tags = {row["email"]: row["tag"] for row in rows}
     untagged = s.scalars(select(PersonRow.email).where(PersonRow.tag.is_(None))).all()
     for email in sorted(set(untagged) & tags.keys()):
@@ -197,6 +193,17 @@ def upsert_people(s: Session, rows: Sequence[Mapping[str, Any]], *, now: datetim
             .values(tag=tags[email])
             .execution_options(synchronize_session=False)
         )
+
+
+@functools.cache
+def _upsert_person_statement(dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (email) DO UPDATE the PERSON_FIELDS, built once per dialect
+    and run with the rows as parameters."""
+    statement = insert_statement(dialect, table_of(PersonRow))
+    return statement.on_conflict_do_update(
+        index_elements=["email"],
+        set_={name: statement.excluded[name] for name in PERSON_FIELDS},
+    )
 
 
 def mark_removed(s: Session, present: set[str], *, now: datetime) -> int:
