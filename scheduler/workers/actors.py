@@ -3,11 +3,14 @@ queue from filling with copies of the same work.
 
 - `run_job(config, job, now, tick)` runs one job of scheduler.workers.jobs (a few steps of
   the cycle); `book` and `send` fan out instead, and `meetings` and `mail` send their steps
-  for each pair out in batches (`plan_pairs`, `write_pair_mail`, at the end of this file).
+  for each pair out in batches.
 - `book_pair(config, pair_id, now)` books and cancels the meetings of one pair, under a lease
   named for the pair, so a second copy of the message waits for nothing and books nothing.
 - `send_batch(config, outbox_ids, now)` sends those emails; the outbox's claims make each go
   once, however many workers hold a copy.
+- `plan_pairs(config, pair_ids, now)` and `write_pair_mail(config, pair_ids, now)` find slots
+  for, and write the launch kits and notices of, up to PAIR_BATCH pairs; each meeting and email
+  is recorded once by its key, whichever copy writes it.
 
 Messages take ids (the program file's path, a pair id, outbox ids, an ISO moment), never
 objects, because a message may run twice or on another machine. The runtime is built once
@@ -25,7 +28,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dramatiq
 import redis
@@ -48,6 +51,14 @@ MARK_TTL = timedelta(hours=1)  # a mark outlives its message only when the messa
 BOOK_LEASE = timedelta(minutes=5)
 JOB_LEASE = timedelta(minutes=10)  # a longer job may overlap a second run: safe, only slower
 MINUTE = 60_000
+# Every actor: 5 retries with backoff from 10 s to 10 minutes, then the dead letters; a user
+# error (an old schema, a broken program file) goes there at once.
+RETRIED: dict[str, Any] = {
+    "max_retries": 5,
+    "min_backoff": 10_000,
+    "max_backoff": 10 * MINUTE,
+    "throws": (UserError,),
+}
 
 
 def make_broker(url: str, namespace: str = "tandem", **options: int) -> RedisBroker:
@@ -91,10 +102,7 @@ def _runtime(config: str) -> Runtime:
 @dramatiq.actor(
     queue_name=QUEUE,
     time_limit=30 * MINUTE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=10 * MINUTE,
-    throws=(UserError,),
+    **RETRIED,
 )
 def run_job(config: str, job: str, now: str | None = None, tick: str | None = None) -> None:
     """Run one job of the program at `config` (see scheduler.workers.jobs); each step is
@@ -163,10 +171,7 @@ def _check_first_run(rt: Runtime, job: str, moment: datetime) -> None:
 @dramatiq.actor(
     queue_name=QUEUE,
     time_limit=5 * MINUTE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=10 * MINUTE,
-    throws=(UserError,),
+    **RETRIED,
 )
 def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
     """Book and cancel the meetings of one pair; a copy of this message that finds the pair's
@@ -198,10 +203,7 @@ def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
 @dramatiq.actor(
     queue_name=QUEUE,
     time_limit=15 * MINUTE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=10 * MINUTE,
-    throws=(UserError,),
+    **RETRIED,
 )
 def send_batch(config: str, outbox_ids: list[int], now: str | None = None) -> None:
     """Send these emails (an empty list: only take over the claims of a sender that is gone);
@@ -220,7 +222,69 @@ def send_batch(config: str, outbox_ids: list[int], now: str | None = None) -> No
     )  # fmt: skip
 
 
-ACTORS: tuple[dramatiq.Actor[..., None], ...] = (run_job, book_pair, send_batch)
+# Planning, launch kits and notices for a batch of pairs: `meetings` and `mail` send these
+# after the steps they run themselves (scheduler.workers.jobs.PER_PAIRS).
+
+PAIR_BATCH = 25
+
+
+@dramatiq.actor(
+    queue_name=QUEUE,
+    time_limit=15 * MINUTE,
+    **RETRIED,
+)
+def plan_pairs(config: str, pair_ids: list[str], now: str | None = None) -> None:
+    """Find slots for the due meetings of these pairs (one calendar call for their busy
+    times); a meeting that another copy of this message recorded first is left as it is (each
+    meeting is inserted or ignored, under its pair's lock). The last batch of a dispatch hands
+    on to `book`: a pair is planned before it is booked."""
+    _run_pairs(config, "meetings", pair_ids, now)
+
+
+@dramatiq.actor(
+    queue_name=QUEUE,
+    time_limit=15 * MINUTE,
+    **RETRIED,
+)
+def write_pair_mail(config: str, pair_ids: list[str], now: str | None = None) -> None:
+    """Write the launch kits and notices these pairs are owed; each email is queued once by
+    its key, whichever copy of this message writes it. The last batch of a dispatch hands on
+    to `send`."""
+    _run_pairs(config, "mail", pair_ids, now)
+
+
+def _run_pairs(config: str, job: str, pair_ids: list[str], now: str | None) -> None:
+    """The per-pair steps of `job` for these pairs; then, if no other pair of the dispatch is
+    left, hand on to the next job."""
+    per_pairs = PER_PAIRS[job]
+    client, namespace = _redis()
+    marks = [_mark_key(namespace, config, per_pairs.kind, pair_id) for pair_id in pair_ids]
+    if marks:
+        client.delete(*marks)  # from now on, a dispatch may send these pairs again
+    rt = _runtime(config)
+    moment, started = _moment(now), time.monotonic()
+    done = problems = 0
+    for _, step in per_pairs.steps:
+        report = step(rt, moment, pair_ids=pair_ids)
+        done, problems = done + len(report.done), problems + len(report.problems)
+    log.info(
+        "%s batch of %d pair(s): %d done, %d problem(s), in %.2f s",
+        per_pairs.kind, len(pair_ids), done, problems, time.monotonic() - started,
+    )  # fmt: skip
+    pending = _pending_key(namespace, config, per_pairs.kind)
+    if pair_ids:
+        client.srem(pending, *pair_ids)
+    if not client.scard(pending):
+        hand_on(config, per_pairs.then, now)
+
+
+ACTORS: tuple[dramatiq.Actor[..., None], ...] = (
+    run_job,
+    book_pair,
+    send_batch,
+    plan_pairs,
+    write_pair_mail,
+)
 
 
 def use_broker(broker: RedisBroker) -> None:
@@ -300,6 +364,24 @@ def _dispatch_sending(rt: Runtime, config: str, now: str | None, moment: datetim
         send_batch.send(config, [], now)
 
 
+def _dispatch_pairs(rt: Runtime, config: str, job: str, now: str | None, moment: datetime) -> None:
+    """One message per PAIR_BATCH pairs with work for the per-pair steps of `job`, leaving
+    out the pairs that wait in a message already; with none sent, hand on at once (the next
+    job may have work of its own, such as a move to book)."""
+    per_pairs = PER_PAIRS[job]
+    fresh = _mark(config, per_pairs.kind, per_pairs.pairs(rt, moment))
+    if not fresh:
+        hand_on(config, per_pairs.then, now)
+        return
+    client, namespace = _redis()
+    pending = _pending_key(namespace, config, per_pairs.kind)  # before any batch is sent
+    client.sadd(pending, *fresh)
+    client.pexpire(pending, _ms(MARK_TTL))
+    batch = plan_pairs if job == "meetings" else write_pair_mail
+    for start in range(0, len(fresh), PAIR_BATCH):
+        batch.send(config, fresh[start : start + PAIR_BATCH], now)
+
+
 def _directory_read(rt: Runtime) -> bool:
     """Whether anyone is in the store yet (the directory job hands on when it has read)."""
     from sqlalchemy import select
@@ -337,6 +419,11 @@ def _booking_key(namespace: str, config: str | Path) -> str:
     return f"{namespace}:booking:{program_key(config)}"
 
 
+def _pending_key(namespace: str, config: str | Path, kind: str) -> str:
+    """The pairs of the dispatches of `kind` whose batch has not finished yet."""
+    return f"{namespace}:pending:{program_key(config)}:{kind}"
+
+
 def _again_key(namespace: str, config: str | Path, job: str) -> str:
     return f"{namespace}:again:{program_key(config)}:{job}"
 
@@ -347,91 +434,3 @@ def _soon_key(namespace: str, config: str | Path, job: str) -> str:
 
 def _ms(span: timedelta) -> int:
     return int(span.total_seconds() * 1000)
-
-
-# Planning, launch kits and notices for a batch of pairs: `meetings` and `mail` send these
-# after the steps they run themselves (scheduler.workers.jobs.PER_PAIRS).
-
-PAIR_BATCH = 25
-
-
-@dramatiq.actor(
-    queue_name=QUEUE,
-    time_limit=15 * MINUTE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=10 * MINUTE,
-    throws=(UserError,),
-)
-def plan_pairs(config: str, pair_ids: list[str], now: str | None = None) -> None:
-    """Find slots for the due meetings of these pairs (one calendar call for their busy
-    times); a meeting that another copy of this message recorded first is left as it is (each
-    meeting is inserted or ignored, under its pair's lock). The last batch of a dispatch hands
-    on to `book`: a pair is planned before it is booked."""
-    _run_pairs(config, "meetings", pair_ids, now)
-
-
-@dramatiq.actor(
-    queue_name=QUEUE,
-    time_limit=15 * MINUTE,
-    max_retries=5,
-    min_backoff=10_000,
-    max_backoff=10 * MINUTE,
-    throws=(UserError,),
-)
-def write_pair_mail(config: str, pair_ids: list[str], now: str | None = None) -> None:
-    """Write the launch kits and notices these pairs are owed; each email is queued once by
-    its key, whichever copy of this message writes it. The last batch of a dispatch hands on
-    to `send`."""
-    _run_pairs(config, "mail", pair_ids, now)
-
-
-ACTORS += (plan_pairs, write_pair_mail)  # declared by use_broker with the others
-
-
-def _run_pairs(config: str, job: str, pair_ids: list[str], now: str | None) -> None:
-    """The per-pair steps of `job` for these pairs; then, if no other pair of the dispatch is
-    left, hand on to the next job."""
-    per_pairs = PER_PAIRS[job]
-    client, namespace = _redis()
-    marks = [_mark_key(namespace, config, per_pairs.kind, pair_id) for pair_id in pair_ids]
-    if marks:
-        client.delete(*marks)  # from now on, a dispatch may send these pairs again
-    rt = _runtime(config)
-    moment, started = _moment(now), time.monotonic()
-    done = problems = 0
-    for _, step in per_pairs.steps:
-        report = step(rt, moment, pair_ids=pair_ids)
-        done, problems = done + len(report.done), problems + len(report.problems)
-    log.info(
-        "%s batch of %d pair(s): %d done, %d problem(s), in %.2f s",
-        per_pairs.kind, len(pair_ids), done, problems, time.monotonic() - started,
-    )  # fmt: skip
-    pending = _pending_key(namespace, config, per_pairs.kind)
-    if pair_ids:
-        client.srem(pending, *pair_ids)
-    if not client.scard(pending):
-        hand_on(config, per_pairs.then, now)
-
-
-def _dispatch_pairs(rt: Runtime, config: str, job: str, now: str | None, moment: datetime) -> None:
-    """One message per PAIR_BATCH pairs with work for the per-pair steps of `job`, leaving
-    out the pairs that wait in a message already; with none sent, hand on at once (the next
-    job may have work of its own, such as a move to book)."""
-    per_pairs = PER_PAIRS[job]
-    fresh = _mark(config, per_pairs.kind, per_pairs.pairs(rt, moment))
-    if not fresh:
-        hand_on(config, per_pairs.then, now)
-        return
-    client, namespace = _redis()
-    pending = _pending_key(namespace, config, per_pairs.kind)  # before any batch is sent
-    client.sadd(pending, *fresh)
-    client.pexpire(pending, _ms(MARK_TTL))
-    batch = plan_pairs if job == "meetings" else write_pair_mail
-    for start in range(0, len(fresh), PAIR_BATCH):
-        batch.send(config, fresh[start : start + PAIR_BATCH], now)
-
-
-def _pending_key(namespace: str, config: str | Path, kind: str) -> str:
-    """The pairs of the dispatches of `kind` whose batch has not finished yet."""
-    return f"{namespace}:pending:{program_key(config)}:{kind}"
