@@ -29,13 +29,14 @@ from scheduler.settings import load_settings, redis_url
 from scheduler.store.engine import migrate_store
 from scheduler.workers import actors
 from scheduler.workers.clock import tick
-from scheduler.workers.jobs import JOBS, THEN
+from scheduler.workers.jobs import JOBS, PER_PAIRS, THEN
 from tests.e2e.test_run_crashes import demo
 from tests.integration.local.relay import free_port
 from tests.integration.workers.conftest import NOW, REDIS_URL, drain, quick_broker, reachable
 
 MINUTE_MS = 60_000
 ENV = {"TANDEM_DATABASE_URL": "sqlite://"}
+AFTER_START = "2027-02-01T15:00:00+00:00"  # the demo program started on 2027-01-11
 
 
 @pytest.fixture
@@ -112,7 +113,93 @@ def test_the_smtp_password_is_read_from_the_file_its_name_file_variable_names(
     assert "hunter2" not in str(refused.value)
 
 
+def test_a_store_named_by_tandem_database_url_needs_no_first_run_flag(tmp_path: Path) -> None:
+    """admin-guide.md:56-57: "A database set with `TANDEM_DATABASE_URL` is taken as chosen on
+    purpose and needs no flag." (an empty store after the start date, without --first-run)"""
+    folder, env = demo(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scheduler.cli.main",
+            "run",
+            str(folder / "program.yaml"),
+            "--now",
+            AFTER_START,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "round: 1 done" in done.stdout
+    assert (folder / "state.db").exists() and not (folder / "tandem.db").exists()
+
+
+def test_a_lease_left_by_a_process_that_died_on_this_machine_is_taken_over_at_once(
+    store_url: str,
+) -> None:
+    """admin-guide.md:125: "A lease left by a process that died on the same machine is taken
+    over at once." """
+    from scheduler.store.engine import open_store
+    from scheduler.store.leases import holder_name, take_lease
+    from tests.integration.test_store import dead_holder
+
+    store = open_store(store_url)
+    try:
+        with store.session() as s:
+            assert take_lease(s, "job:send", dead_holder(), ttl=timedelta(hours=1))
+        with store.session() as s:
+            assert take_lease(s, "job:send", holder_name(), ttl=timedelta(minutes=10))
+        with store.session() as s:  # and a live holder's lease is kept
+            assert not take_lease(s, "job:send", holder_name(), ttl=timedelta(minutes=10))
+    finally:
+        store.close()
+
+
 # Workers and clocks
+
+
+def test_a_worker_refuses_a_schema_older_than_its_code_with_the_guides_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """admin-guide.md:44-47: "Workers never migrate: a worker that meets a schema older than its
+    code refuses every message with one line (`tandem worker: the database schema is at
+    revision 0004 but this Tandem needs 0005: run tandem migrate CONFIG first`)"."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from scheduler.store.engine import _alembic_config, schema_revisions
+    from scheduler.workers.runtimes import forget_runtimes
+
+    folder, env = demo(tmp_path)
+    for name in ("TANDEM_DATABASE_URL", "TANDEM_SECRET"):
+        monkeypatch.setenv(name, env[name])
+    config = _alembic_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    older = ScriptDirectory.from_config(config).get_revision(head).down_revision
+    assert isinstance(head, str) and isinstance(older, str)
+    engine = create_engine(env["TANDEM_DATABASE_URL"])
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, older)
+    try:
+        with (
+            caplog.at_level(logging.ERROR, logger="scheduler.workers.actors"),
+            pytest.raises(UserError),
+        ):
+            actors.run_job.fn(str(folder / "program.yaml"), "directory", NOW.isoformat())
+        assert schema_revisions(engine) == (older, head)  # not migrated by the worker
+    finally:
+        engine.dispose()
+        forget_runtimes()
+    said = [r.getMessage() for r in caplog.records if r.name == "scheduler.workers.actors"]
+    assert said == [
+        f"tandem worker: the database schema is at revision {older} but this Tandem needs "
+        f"{head}: run `tandem migrate CONFIG` first"
+    ]
 
 
 def test_tandem_worker_runs_dramatiq_on_the_actors_with_one_thread_by_default(
@@ -166,9 +253,9 @@ def test_the_default_rhythms_and_hand_ons_of_the_jobs_are_those_of_the_guides_ta
         "digest": {"send"},
         "send": set(),
     }
-    assert actors.PER_PAIRS["meetings"].then == "book"
-    assert actors.PER_PAIRS["mail"].then == "send"
-    assert actors.SEND_BATCH == 50
+    assert PER_PAIRS["meetings"].then == "book"
+    assert PER_PAIRS["mail"].then == "send"
+    assert (actors.PAIR_BATCH, actors.SEND_BATCH) == (25, 50)
 
 
 @pytest.mark.parametrize(
