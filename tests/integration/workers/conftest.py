@@ -113,7 +113,7 @@ def drain(broker: dramatiq.Broker, *, threads: int = 2, timeout_s: int = 240) ->
     worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=threads)
     worker.start()
     try:
-        broker.join(actors.QUEUE, timeout=timeout_s * 1000)  # type: ignore[attr-defined]
+        broker.join(actors.QUEUE, timeout=timeout_s * 1000)
         worker.join()
     finally:
         worker.stop()
