@@ -9,11 +9,19 @@ import pytest
 
 from integrations.google import provider
 from integrations.google.auth import ALL_SCOPES, GoogleAccess
+from integrations.google.busy import GoogleBusy
+from integrations.google.calendar import GoogleCalendar
 from integrations.google.check import checks
+from integrations.google.directory import GoogleDirectory
+from integrations.google.inbox import GmailInbox
+from integrations.google.settings import GoogleSettings
 from scheduler.ports import Check
 from scheduler.program.load import parse_program
 from tests.fakes.google import GoogleFake, ServiceAccount
 from tests.integrations.google.conftest import ADMIN, MAILBOX
+from tests.integrations.google.test_calendar import ANA, BO, booking
+from tests.integrations.google.test_directory import by_email
+from tests.integrations.google.test_mail import read_all, reply
 from tests.integrations.google.test_run import PROGRAM
 
 GROUP = f"mentors@{ADMIN.split('@')[1]}"
@@ -124,3 +132,57 @@ def test_without_credentials_file_the_key_is_the_one_the_environment_names(
     found = provider.check(program, {"GOOGLE_APPLICATION_CREDENTIALS": str(account.path)})
     assert found[0].ok and account.client_id in found[0].detail
     assert [check.name for check in found if not check.ok] == []
+
+
+def test_customer_and_daily_send_limit_default_to_my_customer_and_2000(
+    fake: GoogleFake, tmp_path: Path
+) -> None:
+    """google.md:96 and 100: "`google.customer` | no | ... default `my_customer`" and
+    "`google.daily_send_limit` | no | mail sent per 24 hours at most; default 2000"."""
+    text = program_text(fake, "    credentials_file: service-account.json\n")
+    text = text.replace("    customer: my_customer\n", "").replace(
+        "    daily_send_limit: 2000\n", ""
+    )
+    assert "customer" not in text and "daily_send_limit" not in text
+    settings = GoogleSettings.of(parse_program(text, "program.yaml", tmp_path)).google
+    assert (settings.customer, settings.daily_send_limit) == ("my_customer", 2000)
+
+
+def test_an_empty_timezone_field_leaves_the_zone_to_the_calendar(
+    fake: GoogleFake, access: GoogleAccess
+) -> None:
+    """google.md:98: "`google.timezone_field` | ... without it (or where it is empty), the zone
+    of the person's calendar, else the program's zone"."""
+    fake.add_user("ana@example.com", custom={"Employment": {"timezone": ""}})
+    directory = GoogleDirectory(access, ADMIN, timezone_field="Employment.timezone")
+    assert "timezone" not in by_email(directory)["ana@example.com"]
+
+
+@pytest.mark.parametrize("meet", [True, False], ids=["calendar-meet", "video-none"])
+def test_video_none_adds_no_meet_link(fake: GoogleFake, access: GoogleAccess, meet: bool) -> None:
+    """google.md:102-103: "`meetings.video` (`auto` or `meet` adds a Google Meet link; `none`
+    adds none)"."""
+    fake.add_user(ANA)
+    fake.add_user(BO)
+    calendar = GoogleCalendar(access, MAILBOX, GoogleBusy(access, MAILBOX), meet=meet)
+    video = "none" if meet else "auto"  # none on the booking, or none for the whole program
+    (made,) = calendar.book([booking(video=video)])
+    event = fake.event(MAILBOX, made.event_id)
+    assert not event.get("hangoutLink") and not event.get("conferenceData")
+
+
+def test_reading_replies_never_deletes_moves_or_labels_mail(
+    fake: GoogleFake, access: GoogleAccess
+) -> None:
+    """google.md:19: "Gmail `history.list` (INBOX only) and `messages.get`, read only: Tandem
+    never deletes, moves or labels mail"."""
+    inbox = GmailInbox(access, MAILBOX)
+    fake.deliver(MAILBOX, reply(1))
+    found, cursor = read_all(inbox, None)
+    fake.deliver(MAILBOX, reply(2))
+    found += read_all(inbox, cursor)[0]
+    assert len(found) == 2
+    gmail_calls = [name for name in fake.requests if name.startswith("gmail.")]
+    assert gmail_calls and all(
+        name.rsplit(".", 1)[1] in ("list", "get", "getProfile") for name in gmail_calls
+    ), gmail_calls
