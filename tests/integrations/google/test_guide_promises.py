@@ -186,3 +186,25 @@ def test_reading_replies_never_deletes_moves_or_labels_mail(
     assert gmail_calls and all(
         name.rsplit(".", 1)[1] in ("list", "get", "getProfile") for name in gmail_calls
     ), gmail_calls
+
+
+def test_waits_between_retries_grow_are_jittered_and_honour_retry_after() -> None:
+    """google.md:136-137: "retried with growing, jittered waits that honour `Retry-After`"."""
+    import random
+
+    from integrations.google.retry import RetryPolicy
+
+    policy = RetryPolicy(attempts=6, first=1.0, longest=60.0)
+    state = random.getstate()
+    random.seed(7)
+    try:
+        waits = {a: [policy.wait(a, None) for _ in range(400)] for a in (1, 3, 8)}
+    finally:
+        random.setstate(state)
+    for attempt, drawn in waits.items():
+        bound = min(60.0, 2.0 ** (attempt - 1))
+        assert all(0.0 <= wait <= bound for wait in drawn)  # growing bounds, capped at 60 s
+        assert len({round(wait, 6) for wait in drawn}) > 300  # jittered: never one fixed wait
+    assert max(waits[3]) > max(waits[1])  # the waits grow with the attempt
+    assert max(waits[8]) > 30.0
+    assert all(policy.wait(1, 12.5) >= 12.5 for _ in range(100))  # never before Retry-After
