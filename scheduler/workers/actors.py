@@ -4,8 +4,9 @@ queue from filling with copies of the same work.
 - `run_job(config, job, now, tick)` runs one job of scheduler.workers.jobs (a few steps of
   the cycle); `book` and `send` fan out instead, and `meetings` and `mail` send their steps
   for each pair out in batches.
-- `book_pair(config, pair_id, now)` books and cancels the meetings of one pair, under a lease
-  named for the pair, so a second copy of the message waits for nothing and books nothing.
+- `book_pairs(config, pair_ids, now)` books and cancels the meetings of up to PAIR_BATCH
+  pairs, each under a lease named for the pair, so a second copy of the message waits for
+  nothing and books nothing.
 - `send_batch(config, outbox_ids, now)` sends those emails; the outbox's claims make each go
   once, however many workers hold a copy.
 - `plan_pairs(config, pair_ids, now)` and `write_pair_mail(config, pair_ids, now)` find slots
@@ -47,8 +48,9 @@ log.setLevel(logging.INFO)  # a line per job, pair and batch, with ids and times
 
 QUEUE = "tandem"
 SEND_BATCH = 50
+PAIR_BATCH = 25  # pairs a planning, booking or mail message takes
 MARK_TTL = timedelta(hours=1)  # a mark outlives its message only when the message is lost
-BOOK_LEASE = timedelta(minutes=5)
+BOOK_LEASE = timedelta(minutes=15)  # as long as a booking message may run
 JOB_LEASE = timedelta(minutes=10)  # a longer job may overlap a second run: safe, only slower
 MINUTE = 60_000
 # Every actor: 5 retries with backoff from 10 s to 10 minutes, then the dead letters; a user
@@ -170,32 +172,40 @@ def _check_first_run(rt: Runtime, job: str, moment: datetime) -> None:
 
 @dramatiq.actor(
     queue_name=QUEUE,
-    time_limit=5 * MINUTE,
+    time_limit=15 * MINUTE,
     **RETRIED,
 )
-def book_pair(config: str, pair_id: str, now: str | None = None) -> None:
-    """Book and cancel the meetings of one pair; a copy of this message that finds the pair's
-    lease taken leaves the pair to its holder. The last pair of a dispatch hands on to `mail`
+def book_pairs(config: str, pair_ids: list[str], now: str | None = None) -> None:
+    """Book and cancel the meetings of up to PAIR_BATCH pairs, each under a lease named for
+    the pair: a pair whose lease another message holds (a copy of this one, or a later batch
+    that took it up) is left to its holder. The last batch of a dispatch hands on to `mail`
     (the launch kits and notices wait for the bookings)."""
     from scheduler.steps.book import book_meetings
     from scheduler.store.leases import hold_lease, holder_name, let_go
 
     client, namespace = _redis()
-    client.delete(_mark_key(namespace, config, "book", pair_id))
+    if pair_ids:
+        client.delete(*(_mark_key(namespace, config, "book", pair_id) for pair_id in pair_ids))
     rt = _runtime(config)
-    holder, lease = holder_name(), f"book:{pair_id}"
-    if hold_lease(rt.store, lease, holder, ttl=BOOK_LEASE):
-        started = time.monotonic()
-        try:
-            report = book_meetings(rt, _moment(now), pair_ids=[pair_id])
+    holder = holder_name()
+    held: list[str] = []
+    try:
+        for pair_id in pair_ids:
+            if hold_lease(rt.store, f"book:{pair_id}", holder, ttl=BOOK_LEASE):
+                held.append(pair_id)
+        if held:
+            started = time.monotonic()
+            report = book_meetings(rt, _moment(now), pair_ids=held)
             log.info(
-                "pair %s: %d booked or cancelled, %d problem(s), in %.2f s",
-                pair_id, len(report.done), len(report.problems), time.monotonic() - started,
+                "book batch of %d pair(s): %d booked or cancelled, %d problem(s), in %.2f s",
+                len(held), len(report.done), len(report.problems), time.monotonic() - started,
             )  # fmt: skip
-        finally:
-            let_go(rt.store, lease, holder)
+    finally:
+        for pair_id in held:
+            let_go(rt.store, f"book:{pair_id}", holder)
     booking = _booking_key(namespace, config)
-    client.srem(booking, pair_id)
+    if pair_ids:
+        client.srem(booking, *pair_ids)
     if not client.scard(booking):
         hand_on(config, "mail", now)
 
@@ -224,8 +234,6 @@ def send_batch(config: str, outbox_ids: list[int], now: str | None = None) -> No
 
 # Planning, launch kits and notices for a batch of pairs: `meetings` and `mail` send these
 # after the steps they run themselves (scheduler.workers.jobs.PER_PAIRS).
-
-PAIR_BATCH = 25
 
 
 @dramatiq.actor(
@@ -280,7 +288,7 @@ def _run_pairs(config: str, job: str, pair_ids: list[str], now: str | None) -> N
 
 ACTORS: tuple[dramatiq.Actor[..., None], ...] = (
     run_job,
-    book_pair,
+    book_pairs,
     send_batch,
     plan_pairs,
     write_pair_mail,
@@ -320,7 +328,8 @@ def enqueue_round(config: Path, now: datetime | None = None) -> None:
 
 
 def _dispatch_bookings(rt: Runtime, config: str, now: str | None) -> None:
-    """One `book_pair` message per pair with meetings to book or cancel, unless one waits."""
+    """One `book_pairs` message per PAIR_BATCH pairs with meetings to book or cancel, leaving
+    out the pairs that wait in a message already."""
     from sqlalchemy import select
 
     from scheduler.store.models import Meeting
@@ -342,8 +351,8 @@ def _dispatch_bookings(rt: Runtime, config: str, now: str | None) -> None:
     booking = _booking_key(namespace, config)  # the pairs still to book, before any is sent
     client.sadd(booking, *fresh)
     client.pexpire(booking, _ms(MARK_TTL))
-    for pair_id in fresh:
-        book_pair.send(config, pair_id, now)
+    for start in range(0, len(fresh), PAIR_BATCH):
+        book_pairs.send(config, fresh[start : start + PAIR_BATCH], now)
 
 
 def _dispatch_sending(rt: Runtime, config: str, now: str | None, moment: datetime) -> None:

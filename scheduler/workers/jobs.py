@@ -4,7 +4,7 @@ each one hands on to when it has made work for it.
 Every step of `scheduler.steps.cycle.STEPS` belongs to exactly one job (a test checks it).
 The steps that do one pair's work at a time fan out instead of running in the job's message:
 `meetings` sends its planning as one message per batch of pairs with meetings due, `book` one
-message per pair with meetings to book or cancel, `mail` one per batch of pairs owed a launch
+per batch of pairs with meetings to book or cancel, `mail` one per batch of pairs owed a launch
 kit or a notice, `send` one per batch of due emails. Each message takes ids only and is
 idempotent (the planning's insert-or-ignore of each meeting, a lease per pair for booking,
 the outbox's keys and claims), so N workers share them; the last message of a dispatch hands

@@ -264,7 +264,7 @@ def test_the_default_rhythms_and_hand_ons_of_the_jobs_are_those_of_the_guides_ta
     [
         (actors.run_job, 30),
         (actors.plan_pairs, 15),
-        (actors.book_pair, 5),
+        (actors.book_pairs, 15),
         (actors.write_pair_mail, 15),
         (actors.send_batch, 15),
     ],
@@ -274,7 +274,7 @@ def test_each_message_has_the_time_limit_and_retries_of_the_guides_table(
     actor: dramatiq.Actor[..., None], limit_minutes: int
 ) -> None:
     """admin-guide.md:224-230: "`run_job` (a job) | 30 minutes | 5 (10 s doubling to 10
-    minutes)", `plan_pairs` 15 minutes, `book_pair` 5 minutes, `write_pair_mail` 15 minutes,
+    minutes)", `plan_pairs` 15 minutes, `book_pairs` 15 minutes, `write_pair_mail` 15 minutes,
     `send_batch` 15 minutes, each with 5 retries from 10 s doubling to 10 minutes."""
     assert actor.queue_name == "tandem"
     assert actor.options["time_limit"] == limit_minutes * MINUTE_MS

@@ -213,7 +213,7 @@ def test_a_batch_run_again_after_it_finished_changes_nothing(
 ) -> None:
     config, _ = program
     sent: list[tuple[str, tuple[Any, ...]]] = []
-    for actor in (actors.plan_pairs, actors.write_pair_mail, actors.book_pair):
+    for actor in (actors.plan_pairs, actors.write_pair_mail, actors.book_pairs):
         monkeypatch.setattr(
             actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
         )
@@ -230,8 +230,8 @@ def test_a_batch_run_again_after_it_finished_changes_nothing(
     assert end_state(store_url) == planned
 
     actors.run_job.fn(str(config), "book", moment)
-    for args in [args for name, args in sent if name == "book_pair"]:
-        actors.book_pair.fn(*args)
+    for args in [args for name, args in sent if name == "book_pairs"]:
+        actors.book_pairs.fn(*args)
     actors.run_job.fn(str(config), "mail", moment)
     mails = [args for name, args in sent if name == "write_pair_mail"]
     assert [len(args[1]) for args in mails] == [25, 4]

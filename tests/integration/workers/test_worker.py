@@ -60,7 +60,7 @@ def test_booking_and_sending_fan_out_into_messages_of_ids(
 ) -> None:
     config, _ = program
     sent: list[tuple[str, tuple[object, ...]]] = []
-    for actor in (actors.plan_pairs, actors.book_pair, actors.send_batch):
+    for actor in (actors.plan_pairs, actors.book_pairs, actors.send_batch):
         monkeypatch.setattr(
             actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
         )
@@ -74,10 +74,11 @@ def test_booking_and_sending_fan_out_into_messages_of_ids(
     for args in plans:
         actors.plan_pairs.fn(*args)
     actors.run_job.fn(str(config), "book", moment)
-    books = [args for name, args in sent if name == "book_pair"]
-    assert len(books) == 29 and all(isinstance(args[1], str) for args in books)
+    books = [args[1] for name, args in sent if name == "book_pairs"]
+    assert [len(batch) for batch in books] == [25, 4]  # 29 pairs, 25 a message
+    assert all(isinstance(pair_id, str) for batch in books for pair_id in batch)
     actors.run_job.fn(str(config), "book", moment)  # the same pairs wait in messages already
-    assert len([name for name, _ in sent if name == "book_pair"]) == 29
+    assert len([name for name, _ in sent if name == "book_pairs"]) == 2
 
 
 def test_the_runtime_is_built_once_per_worker_thread(
