@@ -180,3 +180,16 @@ def test_an_unlimited_app_is_a_warning_not_a_failure(fake: FakeGraph, tmp_path: 
                                        {"TANDEM_GRAPH_SECRET": SECRET})}  # fmt: skip
     scope = found["limited to the program mailbox"]
     assert scope.ok and scope.detail.startswith("no:")
+
+
+def test_the_daily_mail_limit_never_passes_exchanges_10000_recipients() -> None:
+    """microsoft.md:174-176: "Exchange allows ... 10,000 recipients a day per mailbox: Tandem
+    paces itself under both (at most 3,333 emails a day, since none goes to more than three
+    people)": the daily count of mails times the most recipients any Tandem email has (a
+    trio's launch kit) stays under Exchange's recipients a day."""
+    from integrations.microsoft.mail import DAILY_RECIPIENTS, GraphMailer
+
+    most_recipients = 3  # a trio: the largest group Tandem writes to
+    assert DAILY_RECIPIENTS == 10_000
+    assert GraphMailer.daily_limit == 3_333
+    assert GraphMailer.daily_limit * most_recipients <= DAILY_RECIPIENTS
