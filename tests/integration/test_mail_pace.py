@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from scheduler.bootstrap import build_runtime
 from scheduler.ports import OutgoingMail, SendResult
-from scheduler.steps import book, kits, people_sync, plan, rounds, send
+from scheduler.steps import send
 from scheduler.store import mail_pace
 from scheduler.store.engine import Store
 from scheduler.store.models import Outbox
+from tests.integration.test_sending import prepared
 from tests.integration.world import World
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -65,20 +66,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(send, "sleep", clock.sleep)
     monkeypatch.setattr(send, "monotonic", clock.seconds)
     return clock
-
-
-def prepared(tmp_path: Path, store_url: str) -> World:
-    """The demo company's first round, with its 87 emails waiting in the outbox."""
-    world = World(tmp_path / "demo", store_url)
-    for step in (
-        people_sync.sync_people,
-        rounds.pair_round,
-        plan.plan_meetings,
-        book.book_meetings,
-        kits.send_launch_kits,
-    ):
-        step(world.rt, NOW)
-    return world
 
 
 def most_in_any_minute(times: list[datetime]) -> int:

@@ -42,8 +42,10 @@ class MailerTwin:
         return {m.message_id: frozenset(m.recipients) for m in mails if m.message_id in self.sent}
 
 
-def prepared(tmp_path: Path) -> World:
-    world = World(tmp_path / "demo", f"sqlite:///{tmp_path / 'state.db'}")
+def prepared(tmp_path: Path, store_url: str | None = None) -> World:
+    """The demo company's first round, with its 87 emails waiting in the outbox (SQLite
+    beside it unless `store_url` names a store)."""
+    world = World(tmp_path / "demo", store_url or f"sqlite:///{tmp_path / 'state.db'}")
     for step in (
         people_sync.sync_people,
         rounds.pair_round,

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import dramatiq
 import pytest
@@ -117,3 +118,16 @@ def drain(broker: dramatiq.Broker, *, threads: int = 2, timeout_s: int = 240) ->
         worker.join()
     finally:
         worker.stop()
+
+
+def captured_sends(
+    monkeypatch: pytest.MonkeyPatch, *chosen: dramatiq.Actor[..., None]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The messages the `chosen` actors are sent, as (actor name, arguments), in order;
+    they are kept here instead of going to Redis."""
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    for actor in chosen:
+        monkeypatch.setattr(
+            actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
+        )
+    return sent

@@ -26,7 +26,7 @@ from scheduler.steps.cycle import run_cycle
 from scheduler.store.models import Meeting, Outbox, Pair
 from scheduler.workers import actors
 from tests.e2e.test_run_crashes import Recorder, demo, message_ids
-from tests.integration.workers.conftest import NOW
+from tests.integration.workers.conftest import NOW, captured_sends
 
 Program = tuple[Path, dict[str, str]]
 MeetingRow = tuple[str, int, int, str, datetime | None, datetime | None, str, int]
@@ -212,11 +212,7 @@ def test_a_batch_run_again_after_it_finished_changes_nothing(
     broker: RedisBroker, program: Program, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, _ = program
-    sent: list[tuple[str, tuple[Any, ...]]] = []
-    for actor in (actors.plan_pairs, actors.write_pair_mail, actors.book_pairs):
-        monkeypatch.setattr(
-            actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
-        )
+    sent = captured_sends(monkeypatch, actors.plan_pairs, actors.write_pair_mail, actors.book_pairs)
     moment = NOW.isoformat()
     for job in ("directory", "meetings"):
         actors.run_job.fn(str(config), job, moment)

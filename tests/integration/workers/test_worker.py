@@ -24,7 +24,7 @@ from scheduler.workers.clock import tick
 from scheduler.workers.jobs import JOBS
 from scheduler.workers.queues import queue_lines
 from tests.e2e.test_run_crashes import Recorder, demo, message_ids
-from tests.integration.workers.conftest import NOW, REDIS_URL, drain
+from tests.integration.workers.conftest import NOW, REDIS_URL, captured_sends, drain
 
 Program = tuple[Path, dict[str, str]]
 
@@ -59,11 +59,7 @@ def test_booking_and_sending_fan_out_into_messages_of_ids(
     broker: RedisBroker, program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, _ = program
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    for actor in (actors.plan_pairs, actors.book_pairs, actors.send_batch):
-        monkeypatch.setattr(
-            actor, "send", lambda *args, _name=actor.actor_name: sent.append((_name, args))
-        )
+    sent = captured_sends(monkeypatch, actors.plan_pairs, actors.book_pairs, actors.send_batch)
     moment = NOW.isoformat()
     for job in ("directory", "meetings"):
         actors.run_job.fn(str(config), job, moment)
